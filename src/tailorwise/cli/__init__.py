@@ -1,0 +1,1 @@
+"""The ``tailorwise`` command line: thin commands over the library."""

@@ -1,0 +1,1 @@
+"""Data model, loaders, validation and ingestion."""

@@ -1,0 +1,72 @@
+"""What a format loader hands the ingest engine.
+
+A loader turns files into *raw tables*: DuckDB SQL that yields canonical
+column names (any type; text is fine) plus ``_file`` and ``_row``. The engine
+types, validates and writes them, so validation is written once for all
+formats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+from pydantic import BaseModel, ConfigDict
+
+from tailorwise.columns import Table
+from tailorwise.errors import RowIssue
+
+
+@dataclass(frozen=True)
+class Check:
+    """A row-level rule in SQL over the raw columns and the typed ``__t_<name>`` columns.
+
+    ``reason`` is a SQL string expression. Non-fatal checks mark rows that
+    the format excludes on purpose: reported, not loaded, never fatal.
+    """
+
+    column: str | None
+    condition: str
+    reason: str
+    fatal: bool = True
+
+
+StructuralIssues = Callable[[duckdb.DuckDBPyConnection], list[RowIssue]]
+
+
+@dataclass
+class RawTable:
+    """One input file's rows for one canonical table."""
+
+    table: Table
+    file: Path
+    sql: str
+    checks: list[Check] = field(default_factory=list)
+    structural: StructuralIssues | None = None
+    # Rows before the first data row: 1 for a CSV header, 0 otherwise.
+    header_lines: int = 0
+
+
+class IngestOptions(BaseModel):
+    """Options every format understands."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rating_min: float | None = None
+    rating_max: float | None = None
+    column_map: dict[str, str] = {}
+    delimiter: str | None = None
+
+
+class Loader(Protocol):
+    """Turns a file or a data set's folder into raw tables."""
+
+    name: str
+    description: str
+
+    def raw_tables(
+        self, path: Path, con: duckdb.DuckDBPyConnection, options: IngestOptions
+    ) -> list[RawTable]: ...

@@ -1,0 +1,161 @@
+"""DuckDB readers for delimited text, Parquet and JSON lines.
+
+Each returns SQL that yields the file's own columns plus ``_file`` and
+``_row``; delimited text also reports structural problems (wrong column
+count, bytes that are not UTF-8) with their line numbers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import duckdb
+
+from tailorwise.data.formats.base import Check
+
+REPEATED_HEADER = "repeated header line"
+from tailorwise.errors import IngestError, RowIssue
+from tailorwise.store.sql import quote
+
+_counter = itertools.count()
+
+_REASONS = {
+    "INVALID ENCODING": "bytes that are not valid UTF-8; save the file as UTF-8",
+    "INVALID UNICODE": "bytes that are not valid UTF-8; save the file as UTF-8",
+}
+
+
+def sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _options(opts: Mapping[str, object]) -> str:
+    parts = []
+    for key, value in opts.items():
+        if isinstance(value, bool):
+            parts.append(f"{key}={str(value).lower()}")
+        elif isinstance(value, str):
+            parts.append(f"{key}={sql_literal(value)}")
+        elif isinstance(value, Sequence):
+            parts.append(f"{key}=[" + ", ".join(sql_literal(str(v)) for v in value) + "]")
+        else:
+            parts.append(f"{key}={value}")
+    return ", ".join(parts)
+
+
+class DelimitedFile:
+    """A delimited text file read as text columns, with its rejected lines."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        delimiter: str | None = None,
+        header: bool = True,
+        names: Sequence[str] | None = None,
+        encoding: str = "utf-8",
+        quote_char: str | None = '"',
+    ) -> None:
+        self.path = path
+        self.header = header
+        n = next(_counter)
+        self.rejects = f"_rejects_{n}"
+        opts: dict[str, object] = {
+            "all_varchar": True,
+            "header": header,
+            "store_rejects": True,
+            "rejects_table": self.rejects,
+            "rejects_scan": f"_rejects_scan_{n}",
+            "null_padding": False,
+            "strict_mode": True,
+            "encoding": encoding,
+        }
+        if delimiter is not None:
+            opts["delim"] = delimiter
+        if names is not None:
+            opts["names"] = list(names)
+        if quote_char is None:
+            opts["quote"] = ""
+        self.scan = f"read_csv({sql_literal(str(path))}, {_options(opts)})"
+
+    def columns(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+        if self.path.stat().st_size == 0:
+            raise IngestError(f"{self.path}: the file is empty; there is nothing to ingest.")
+        try:
+            return [str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {self.scan}").fetchall()]
+        except duckdb.Error as exc:
+            raise IngestError(f"{self.path}: cannot read as delimited text: {exc}") from exc
+
+    def select(self, exprs: Mapping[str, str]) -> str:
+        """SQL selecting ``canonical name -> SQL expression over the file's columns``."""
+        cols = ", ".join(f"{expr} AS {quote(name)}" for name, expr in exprs.items())
+        offset = 1 if self.header else 0
+        return (
+            f"SELECT {cols}, {sql_literal(self.path.name)} AS _file, "
+            f"row_number() OVER () + {offset} AS _row FROM {self.scan}"
+        )
+
+    def repeated_header(self, mapping: Mapping[str, str]) -> Check:
+        """A check for header lines repeated inside the data (concatenated exports)."""
+        cond = " AND ".join(
+            f"{quote(canon)} = {sql_literal(src)}" for canon, src in mapping.items()
+        )
+        return Check(None, cond or "false", f"'{REPEATED_HEADER}'")
+
+    def structural(self, con: duckdb.DuckDBPyConnection) -> list[RowIssue]:
+        try:
+            rows = con.execute(
+                f"SELECT line, any_value(column_name), any_value(error_type), "
+                f"any_value(error_message), any_value(csv_line) FROM {self.rejects} "
+                "GROUP BY line ORDER BY line"
+            ).fetchall()
+        except duckdb.CatalogException:
+            return []
+        issues = []
+        for line, column, kind, message, raw in rows:
+            reason = _REASONS.get(str(kind), str(message).split("\n")[0])
+            col = None if "COLUMNS" in str(kind) else column
+            if "COLUMNS" in str(kind):
+                counts = re.findall(r"\d+", str(message))
+                reason = "wrong number of columns" + (
+                    f": expected {counts[0]}, found {counts[1]}" if len(counts) >= 2 else ""
+                )
+            issues.append(RowIssue(self.path.name, int(line), col, reason, str(raw or "")))
+        con.execute(f"DROP TABLE IF EXISTS {self.rejects}")
+        con.execute(f"DROP TABLE IF EXISTS {self.rejects.replace('_rejects_', '_rejects_scan_')}")
+        return issues
+
+
+def parquet_select(path: Path, exprs: Mapping[str, str]) -> str:
+    cols = ", ".join(f"{expr} AS {quote(name)}" for name, expr in exprs.items())
+    return (
+        f"SELECT {cols}, {sql_literal(path.name)} AS _file, file_row_number + 1 AS _row "
+        f"FROM read_parquet({sql_literal(str(path))}, file_row_number=true)"
+    )
+
+
+def json_scan(path: Path) -> str:
+    return (
+        f"read_json({sql_literal(str(path))}, format='newline_delimited', records=true, "
+        "sample_size=-1)"
+    )
+
+
+def json_select(path: Path, exprs: Mapping[str, str]) -> str:
+    cols = ", ".join(f"{expr} AS {quote(name)}" for name, expr in exprs.items())
+    return (
+        f"SELECT {cols}, {sql_literal(path.name)} AS _file, row_number() OVER () AS _row "
+        f"FROM {json_scan(path)}"
+    )
+
+
+def scan_columns(con: duckdb.DuckDBPyConnection, path: Path, scan: str) -> list[str]:
+    if path.stat().st_size == 0:
+        raise IngestError(f"{path}: the file is empty; there is nothing to ingest.")
+    try:
+        return [str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
+    except duckdb.Error as exc:
+        raise IngestError(f"{path}: cannot read the file: {str(exc).splitlines()[0]}") from exc

@@ -1,0 +1,213 @@
+"""Ingest files into a store: load, type, validate, then write atomically.
+
+With ``on_error="fail"`` (the default) one bad row rejects the whole input
+and nothing is written. With ``"skip"`` the good rows are written and the
+bad ones go to a rejects file with their reasons. Rows a format excludes on
+purpose are written to the rejects file in both modes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import time
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from tailorwise.columns import Columns as C
+from tailorwise.data.formats import IngestOptions, get_loader
+from tailorwise.data.formats.base import RawTable
+from tailorwise.data.schema import SCHEMAS
+from tailorwise.data.validate import Typed, build_typed, row_issues
+from tailorwise.errors import IngestError, RowIssue
+from tailorwise.store.base import DataStore, SourceRecord, StagedBatch, StagedTable
+from tailorwise.store.sql import quote
+
+Progress = Callable[[str, int, int], None]
+MAX_SHOWN = 20
+
+
+class OnError(StrEnum):
+    fail = "fail"
+    skip = "skip"
+
+
+class FileReport(BaseModel):
+    file: str
+    table: str
+    loaded: int
+    rejected: int
+    excluded: int
+
+
+class IngestReport(BaseModel):
+    path: str
+    format: str
+    files: list[FileReport]
+    rejects_path: str | None
+    issues_shown: list[str]
+    seconds: float
+
+    @property
+    def loaded(self) -> int:
+        return sum(f.loaded for f in self.files)
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    @property
+    def excluded(self) -> int:
+        return sum(f.excluded for f in self.files)
+
+
+def fingerprint(path: Path, fmt: str, options: IngestOptions) -> str:
+    """Id of one input: its bytes, format and options. Same input, same id."""
+    h = hashlib.sha256(f"{fmt}\n{options.model_dump_json()}\n".encode())
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()[:20]
+
+
+def _staged_view(typed: Typed, source_id: str) -> str:
+    schema = SCHEMAS[typed.raw.table]
+    view = typed.relation + "_ok"
+    cols = ", ".join(quote(n) for n in schema.names)
+    if schema.appended:
+        body = (
+            f"SELECT {cols}, '{source_id}' AS {C.source}, _row AS {C.source_row} "
+            f"FROM {typed.relation} WHERE NOT _bad AND NOT _excluded"
+        )
+    else:  # one row per key: the last one in the file wins
+        keys = ", ".join(quote(k) for k in schema.key)
+        body = (
+            f"SELECT {cols} FROM (SELECT *, row_number() OVER (PARTITION BY {keys} "
+            f"ORDER BY _row DESC) AS _n FROM {typed.relation} WHERE NOT _bad AND NOT _excluded) "
+            "WHERE _n = 1"
+        )
+    return f"CREATE OR REPLACE TEMP VIEW {view} AS {body}", view
+
+
+def write_rejects(path: Path, issues: list[RowIssue]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["file", "row", "column", "reason", "kind", "raw"])
+        for i in issues:
+            out.writerow([i.file, i.row, i.column or "", i.reason, "rejected" if i.fatal else "excluded", i.raw])
+
+
+def _failure(path: Path, issues: list[RowIssue]) -> IngestError:
+    fatal = [i for i in issues if i.fatal]
+    rows = len({(i.file, i.row) for i in fatal})
+    lines = [f"{path}: {rows} bad row(s); nothing was written."]
+    lines += ["  " + i.describe() for i in fatal[:MAX_SHOWN]]
+    if len(fatal) > MAX_SHOWN:
+        lines.append(f"  ... and {len(fatal) - MAX_SHOWN} more")
+    lines.append("Fix these rows, or pass --on-error skip to load the good rows and write "
+                 "the bad ones to a rejects file.")
+    return IngestError("\n".join(lines), fatal, rows)
+
+
+def ingest(
+    path: str | Path,
+    fmt: str,
+    store: DataStore,
+    *,
+    on_error: OnError | str = OnError.fail,
+    rejects_path: str | Path | None = None,
+    options: IngestOptions | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest ``path`` (a file or a data set's folder) in format ``fmt`` into ``store``."""
+    start = time.perf_counter()
+    src, mode, opts = Path(path).expanduser(), OnError(on_error), options or IngestOptions()
+    if not src.exists():
+        raise IngestError(f"{src}: no such file or folder.")
+    con = store.staging()
+    raws = get_loader(fmt).raw_tables(src, con, opts)
+    steps = len(raws) + 1
+    typed_all: list[Typed] = []
+    issues: list[RowIssue] = []
+    try:
+        for n, raw in enumerate(raws):
+            if progress:
+                progress(f"reading {raw.file.name} ({raw.table})", n, steps)
+            typed = build_typed(con, raw, opts, f"_stage_{n}")
+            typed_all.append(typed)
+            issues += _issues_of(con, typed)
+        if any(i.fatal for i in issues) and mode == OnError.fail:
+            raise _failure(src, issues)
+        rejects = _rejects_target(src, rejects_path) if issues else None
+        if rejects:
+            write_rejects(rejects, issues)
+        if progress:
+            progress("writing to the store", steps - 1, steps)
+        store.write(_batch(con, src, fmt, opts, typed_all, issues))
+        if progress:
+            progress("done", steps, steps)
+    finally:
+        for t in typed_all:
+            con.execute(f"DROP VIEW IF EXISTS {t.relation}_ok")
+            con.execute(f"DROP TABLE IF EXISTS {t.relation}")
+    return IngestReport(
+        path=str(src),
+        format=fmt,
+        files=[_file_report(t) for t in typed_all],
+        rejects_path=str(rejects) if rejects else None,
+        issues_shown=[i.describe() for i in issues[:MAX_SHOWN]],
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _issues_of(con: object, typed: Typed) -> list[RowIssue]:
+    import duckdb
+
+    assert isinstance(con, duckdb.DuckDBPyConnection)
+    found = row_issues(con, typed)
+    if typed.rows == 0 and not found:
+        found.append(RowIssue(typed.raw.file.name, typed.raw.header_lines, None,
+                              "the file has no data rows"))
+    return found
+
+
+def _rejects_target(src: Path, given: str | Path | None) -> Path:
+    if given is not None:
+        return Path(given)
+    return Path.cwd() / "rejects" / f"{src.name}.rejects.csv"
+
+
+def _file_report(typed: Typed) -> FileReport:
+    return FileReport(
+        file=typed.raw.file.name,
+        table=typed.raw.table.value,
+        loaded=typed.rows - typed.bad - typed.excluded,
+        rejected=typed.bad + typed.structural,
+        excluded=typed.excluded,
+    )
+
+
+def _batch(
+    con: object, src: Path, fmt: str, opts: IngestOptions, typed_all: list[Typed],
+    issues: list[RowIssue],
+) -> StagedBatch:
+    import duckdb
+
+    assert isinstance(con, duckdb.DuckDBPyConnection)
+    ids: dict[Path, str] = {}
+    batch = StagedBatch(sources=[])
+    for t in typed_all:
+        file = t.raw.file
+        if file not in ids:
+            ids[file] = fingerprint(file, fmt, opts)
+            bad = sum(1 for i in issues if i.file == file.name)
+            rows = sum(x.rows - x.bad - x.excluded for x in typed_all if x.raw.file == file)
+            batch.sources.append(SourceRecord(ids[file], str(file.resolve()), fmt, rows, bad))
+        sql, view = _staged_view(t, ids[file])
+        con.execute(sql)
+        batch.tables.append(StagedTable(t.raw.table, view))
+    return batch

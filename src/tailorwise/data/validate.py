@@ -1,0 +1,242 @@
+"""Typing and validating raw tables inside DuckDB, for every format at once.
+
+Raw columns are turned into typed ``__t_<name>`` columns with TRY_CAST-style
+expressions; a row is bad when any check holds. Detailed reasons are worked
+out only for bad rows, so the clean path costs one pass over the input.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+import duckdb
+
+from tailorwise.columns import Columns as C
+from tailorwise.columns import EventType, Table
+from tailorwise.data.formats.base import Check, IngestOptions, RawTable
+from tailorwise.data.formats.readers import REPEATED_HEADER
+from tailorwise.data.schema import SCHEMAS, Field, Kind, TableSchema
+from tailorwise.errors import IngestError, RowIssue
+from tailorwise.store.sql import DUCKDB_TYPES, quote
+
+# String columns that hold identifiers or codes: trimmed on the way in.
+_TRIMMED = {C.user, C.item, C.type, C.session, C.channel, C.campaign, C.treatment}
+_KIND_WORDS = {
+    Kind.timestamp: "a date-time (ISO 8601 or epoch seconds)",
+    Kind.double: "a number",
+    Kind.integer: "a whole number",
+    Kind.boolean: "true/false",
+    Kind.json: "JSON",
+    Kind.string_list: "a list",
+    Kind.string: "text",
+}
+DEFAULT_RATING_RANGE = (0.0, 5.0)
+
+
+def _shown(col: str) -> str:
+    """SQL for a raw value as it is shown in a message: quoted and cut short."""
+    return f"left(to_json(CAST({quote(col)} AS VARCHAR))::VARCHAR, 60)"
+
+
+def _present(col: str, raw_type: str) -> str:
+    if raw_type == "VARCHAR":
+        return f"NULLIF(trim({quote(col)}), '') IS NOT NULL"
+    return f"{quote(col)} IS NOT NULL"
+
+
+def _typed_text(f: Field, c: str) -> str:
+    if f.kind == Kind.string:
+        expr = f"NULLIF(trim({c}), '')" if f.name in _TRIMMED else f"NULLIF({c}, '')"
+        return f"lower({expr})" if f.name == C.type else expr
+    if f.kind == Kind.timestamp:
+        num = f"TRY_CAST(trim({c}) AS DOUBLE)"
+        return (
+            f"CASE WHEN regexp_full_match(trim({c}), '-?[0-9]+(\\.[0-9]+)?') THEN "
+            f"CASE WHEN abs({num}) < 1e11 THEN to_timestamp({num})::TIMESTAMP END "
+            f"ELSE TRY_CAST(TRY_CAST(trim({c}) AS TIMESTAMPTZ) AS TIMESTAMP) END"
+        )
+    if f.kind == Kind.double:
+        return f"CASE WHEN isfinite(TRY_CAST(trim({c}) AS DOUBLE)) THEN TRY_CAST(trim({c}) AS DOUBLE) END"
+    if f.kind == Kind.json:
+        return f"CASE WHEN json_valid({c}) THEN CAST({c} AS JSON) END"
+    if f.kind == Kind.string_list:
+        return f"list_filter(list_transform(string_split({c}, '|'), x -> trim(x)), x -> x <> '')"
+    return f"TRY_CAST(trim({c}) AS {DUCKDB_TYPES[f.kind]})"
+
+
+def typed_expr(f: Field, raw_type: str | None) -> str:
+    """SQL turning a raw column into the field's type; NULL where it cannot."""
+    target = DUCKDB_TYPES[f.kind]
+    if raw_type is None:
+        return f"CAST(NULL AS {target})"
+    c = quote(f.name)
+    if raw_type == "VARCHAR":
+        return _typed_text(f, c)
+    if f.kind == Kind.timestamp and raw_type not in ("TIMESTAMP", "DATE") and "TIME" not in raw_type:
+        return f"CASE WHEN abs({c}) < 1e11 THEN to_timestamp({c})::TIMESTAMP END"
+    if f.kind == Kind.json:
+        return f"CAST(to_json({c}) AS JSON)"
+    if f.kind == Kind.double:
+        return f"CASE WHEN isfinite(CAST({c} AS DOUBLE)) THEN CAST({c} AS DOUBLE) END"
+    return f"TRY_CAST({c} AS {target})"
+
+
+def field_checks(schema: TableSchema, raw_types: dict[str, str]) -> list[Check]:
+    checks: list[Check] = []
+    for f in schema.fields:
+        raw = raw_types.get(f.name)
+        t = quote(f"__t_{f.name}")
+        if raw is None:
+            continue
+        present = _present(f.name, raw)
+        if f.required:
+            checks.append(Check(f.name, f"NOT ({present})", f"'missing {f.name}'"))
+        if f.kind != Kind.string:
+            checks.append(
+                Check(
+                    f.name,
+                    f"({present}) AND {t} IS NULL",
+                    f"'cannot read ' || {_shown(f.name)} || ' as {_KIND_WORDS[f.kind]}'",
+                )
+            )
+    return checks
+
+
+def table_checks(schema: TableSchema, options: IngestOptions, columns: set[str]) -> list[Check]:
+    """Rules of one table that go beyond types."""
+    if schema.table == Table.events:
+        known = ", ".join(f"'{e.value}'" for e in EventType)
+        lo = DEFAULT_RATING_RANGE[0] if options.rating_min is None else options.rating_min
+        hi = DEFAULT_RATING_RANGE[1] if options.rating_max is None else options.rating_max
+        v = quote("__t_value")
+        checks = [
+            Check(
+                C.type,
+                f"{quote('__t_type')} NOT IN ({known})",
+                f"'unknown event type ' || {_shown(C.type)} || '; expected one of: "
+                + ", ".join(e.value for e in EventType)
+                + "'",
+            ),
+            Check(
+                C.value,
+                f"{quote('__t_type')} = 'rating' AND ({v} IS NULL OR {v} < {lo} OR {v} > {hi})",
+                f"coalesce('rating ' || {v} || ' is outside the scale {lo:g} to {hi:g}', "
+                "'rating has no value') || ' (set the scale with --rating-min/--rating-max)'",
+            ),
+        ]
+        return checks if C.value in columns else checks[:1]
+    if schema.table == Table.exposures and C.propensity in columns:
+        p = quote("__t_propensity")
+        return [Check(C.propensity, f"{p} <= 0 OR {p} > 1", "'propensity must be in (0, 1]'")]
+    if schema.table == Table.items and C.price in columns:
+        return [Check(C.price, f"{quote('__t_price')} < 0", "'price is negative'")]
+    return []
+
+
+@dataclass
+class Typed:
+    """A raw table typed into a temp table ``relation`` with flags ``_bad``/``_excluded``."""
+
+    raw: RawTable
+    relation: str
+    checks: list[Check]
+    rows: int
+    bad: int
+    excluded: int
+    structural: int = 0  # rows the reader rejected before typing (e.g. wrong column count)
+
+
+def _full_sql(raw: RawTable, schema: TableSchema, raw_types: dict[str, str]) -> str:
+    typed = ", ".join(
+        f"{typed_expr(f, raw_types.get(f.name))} AS {quote('__t_' + f.name)}" for f in schema.fields
+    )
+    return f"SELECT *, {typed} FROM ({raw.sql}) AS raw_rows"
+
+
+def raw_columns(con: duckdb.DuckDBPyConnection, raw: RawTable) -> dict[str, str]:
+    try:
+        desc = con.execute(f"DESCRIBE {raw.sql}").fetchall()
+    except duckdb.Error as exc:
+        raise IngestError(f"{raw.file}: cannot read the file: {first_line(exc)}") from exc
+    return {str(name): str(kind) for name, kind, *_ in desc}
+
+
+def first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def build_typed(
+    con: duckdb.DuckDBPyConnection, raw: RawTable, options: IngestOptions, relation: str
+) -> Typed:
+    schema = SCHEMAS[raw.table]
+    raw_types = {k: v for k, v in raw_columns(con, raw).items() if k in schema.names}
+    checks = field_checks(schema, raw_types) + table_checks(schema, options, set(raw_types))
+    checks += raw.checks
+    fatal = " OR ".join(f"coalesce({c.condition}, false)" for c in checks if c.fatal) or "false"
+    excl = " OR ".join(f"coalesce({c.condition}, false)" for c in checks if not c.fatal) or "false"
+    cols = ", ".join(f"{quote('__t_' + n)} AS {quote(n)}" for n in schema.names)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {relation} AS SELECT {cols}, _row, "
+            f"({fatal}) AS _bad, NOT ({fatal}) AND ({excl}) AS _excluded "
+            f"FROM ({_full_sql(raw, schema, raw_types)}) AS full_rows"
+        )
+    except duckdb.Error as exc:
+        raise IngestError(f"{raw.file}: cannot read the file: {first_line(exc)}") from exc
+    row = con.execute(
+        f"SELECT count(*), count(*) FILTER (_bad), count(*) FILTER (_excluded) FROM {relation}"
+    ).fetchone()
+    assert row is not None
+    return Typed(raw, relation, checks, int(row[0]), int(row[1]), int(row[2]))
+
+
+def row_issues(con: duckdb.DuckDBPyConnection, typed: Typed) -> list[RowIssue]:
+    """Reasons for every bad or excluded row, plus the reader's structural issues."""
+    issues: list[RowIssue] = []
+    raw, schema = typed.raw, SCHEMAS[typed.raw.table]
+    if typed.bad or typed.excluded:
+        raw_types = {k: v for k, v in raw_columns(con, raw).items() if k in schema.names}
+        shown = ", ".join(f"{quote(n)} := {quote(n)}" for n in raw_types)
+        parts = [
+            f"SELECT _row, {_sql_str(c.column)} AS col, {c.reason} AS reason, {c.fatal} AS fatal, "
+            f"to_json(struct_pack({shown}))::VARCHAR AS raw FROM checked WHERE {c.condition}"
+            for c in typed.checks
+        ]
+        sql = (
+            f"WITH checked AS (SELECT * FROM ({_full_sql(raw, schema, raw_types)}) AS f "
+            f"WHERE _row IN (SELECT _row FROM {typed.relation} WHERE _bad OR _excluded)) "
+            + " UNION ALL ".join(parts)
+            + " ORDER BY _row"
+        )
+        for row_no, col, reason, fatal, raw_text in con.execute(sql).fetchall():
+            issues.append(RowIssue(raw.file.name, int(row_no), col, str(reason), str(raw_text), bool(fatal)))
+    structural = raw.structural(con) if raw.structural else []
+    if structural:
+        typed.structural = len({i.row for i in structural})
+        issues = _renumber(con, typed, issues, sorted({i.row for i in structural}))
+    found = sorted(issues + structural, key=lambda i: (i.row, i.column or ""))
+    # A repeated header fails every type check too; its one real reason is enough.
+    headers = {i.row for i in found if i.reason == REPEATED_HEADER}
+    return [i for i in found if i.row not in headers or i.reason == REPEATED_HEADER]
+
+
+def _renumber(
+    con: duckdb.DuckDBPyConnection, typed: Typed, issues: list[RowIssue], rejected: list[int]
+) -> list[RowIssue]:
+    """Turn positions among accepted rows into file lines, skipping rejected lines."""
+    shifts = [line - j for j, line in enumerate(rejected, start=1)]
+    con.execute("CREATE OR REPLACE TEMP TABLE _shifts AS SELECT unnest(?::BIGINT[]) AS s", [shifts])
+    con.execute(
+        f"UPDATE {typed.relation} SET _row = _row + "
+        f"(SELECT count(*) FROM _shifts WHERE s < {typed.relation}._row)"
+    )
+    con.execute("DROP TABLE _shifts")
+    return [
+        RowIssue(i.file, i.row + bisect.bisect_left(shifts, i.row), i.column, i.reason, i.raw, i.fatal)
+        for i in issues
+    ]
+
+
+def _sql_str(value: str | None) -> str:
+    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"

@@ -1,0 +1,5 @@
+"""Storage behind narrow protocols, opened by URL."""
+
+from tailorwise.store.base import DataStore, SourceRecord, StagedBatch, StagedTable, open_store
+
+__all__ = ["DataStore", "SourceRecord", "StagedBatch", "StagedTable", "open_store"]

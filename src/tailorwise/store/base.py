@@ -1,0 +1,108 @@
+"""The data-store protocol and the URL opener.
+
+A store holds the canonical tables. Ingestion parses and validates input in
+a DuckDB *staging* connection that the store hands out, then asks the store
+to ``write`` the staged tables in one transaction. The DuckDB store stages in
+its own connection, so rows move table to table without leaving the engine;
+other stores stage in a private in-memory DuckDB and copy rows across.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from tailorwise.columns import Table
+from tailorwise.errors import StoreError
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+    from tailorwise.store.summary import StoreSummary
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One ingested input file."""
+
+    source_id: str
+    path: str
+    format: str
+    rows: int
+    rejected: int
+    loaded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StagedTable:
+    """A validated, typed table in the staging connection, ready to write.
+
+    ``relation`` names a temp table whose columns are the table schema's
+    ``storage_names`` in order.
+    """
+
+    table: Table
+    relation: str
+
+
+@dataclass
+class StagedBatch:
+    """Everything one ingest writes, in one transaction."""
+
+    sources: list[SourceRecord]
+    tables: list[StagedTable] = field(default_factory=list)
+
+
+@runtime_checkable
+class DataStore(Protocol):
+    """Users, items, events and campaigns. Opened with :func:`open_store`."""
+
+    url: str
+
+    def staging(self) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection where ingestion may build temp tables."""
+        ...
+
+    def write(self, batch: StagedBatch) -> None:
+        """Write a staged batch atomically.
+
+        Rows of appended tables from the batch's sources replace any rows
+        those sources wrote before; keyed tables are upserted.
+        """
+        ...
+
+    def count(self, table: Table) -> int: ...
+
+    def read(self, table: Table, columns: Sequence[str] | None = None) -> pa.Table: ...
+
+    def sources(self) -> list[SourceRecord]: ...
+
+    def summary(self, top: int = 10) -> StoreSummary: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> DataStore: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+def open_store(url: str | Path) -> DataStore:
+    """Open a store by URL: a DuckDB file path (or ``duckdb://PATH``) or ``postgresql://...``."""
+    text = str(url)
+    if text.startswith(("postgresql://", "postgres://")):
+        from tailorwise.store.postgres import PostgresStore
+
+        return PostgresStore(text)
+    if "://" in text and not text.startswith("duckdb://"):
+        scheme = text.split("://", 1)[0]
+        raise StoreError(
+            f"unknown store URL scheme '{scheme}://' in '{text}'. Use a DuckDB file path "
+            "(e.g. ./tailorwise.duckdb), duckdb://PATH, or postgresql://USER@HOST/DB."
+        )
+    from tailorwise.store.duckdb import DuckDBStore
+
+    return DuckDBStore(text.removeprefix("duckdb://"))

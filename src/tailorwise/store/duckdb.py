@@ -1,0 +1,82 @@
+"""The embedded default store: one DuckDB file, no server."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from tailorwise.columns import Table
+from tailorwise.errors import StoreError
+from tailorwise.store.base import SourceRecord, StagedBatch
+from tailorwise.store.sql import DUCKDB_TYPES, all_ddl, quote
+from tailorwise.store.summary import StoreSummary, compute_summary
+from tailorwise.store.writer import write_batch
+
+DEFAULT_MEMORY_LIMIT = "3GB"
+
+
+class DuckDBStore:
+    """A store in a DuckDB file (``:memory:`` for a throwaway one)."""
+
+    def __init__(self, path: str | Path, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> None:
+        self.path = str(path)
+        self.url = self.path
+        if self.path != ":memory:":
+            Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(self.path)
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"cannot open DuckDB store '{self.path}': {exc}. Is another process using it?"
+            ) from exc
+        self._con.execute("SET TimeZone = 'UTC'")
+        self._con.execute(f"SET memory_limit = '{memory_limit}'")
+        for stmt in all_ddl(DUCKDB_TYPES):
+            self._con.execute(stmt)
+
+    def staging(self) -> duckdb.DuckDBPyConnection:
+        return self._con
+
+    def write(self, batch: StagedBatch) -> None:
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            write_batch(lambda sql, params=None: con.execute(sql, params), batch)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def count(self, table: Table) -> int:
+        row = self._con.execute(f"SELECT count(*) FROM {Table(table).value}").fetchone()
+        return int(row[0]) if row else 0
+
+    def read(self, table: Table, columns: Sequence[str] | None = None) -> pa.Table:
+        cols = ", ".join(quote(c) for c in columns) if columns else "*"
+        result: pa.Table = self._con.sql(f"SELECT {cols} FROM {Table(table).value}").to_arrow_table()
+        return result
+
+    def sources(self) -> list[SourceRecord]:
+        rows = self._fetch(
+            "SELECT source_id, path, format, rows, rejected, loaded_at FROM sources ORDER BY loaded_at"
+        )
+        return [SourceRecord(str(a), str(b), str(c), int(d), int(e), f) for a, b, c, d, e, f in rows]
+
+    def summary(self, top: int = 10) -> StoreSummary:
+        return compute_summary(self.url, self._fetch, top)
+
+    def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        return self._con.execute(sql).fetchall()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> DuckDBStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,68 @@
+"""SQL shared by the backends: DDL from the schema, and dialect type maps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tailorwise.columns import Columns as C
+from tailorwise.data.schema import SCHEMAS, SOURCE_COLUMNS, Kind, TableSchema
+
+DUCKDB_TYPES: Mapping[Kind, str] = {
+    Kind.string: "VARCHAR",
+    Kind.timestamp: "TIMESTAMP",
+    Kind.double: "DOUBLE",
+    Kind.integer: "BIGINT",
+    Kind.boolean: "BOOLEAN",
+    Kind.json: "JSON",
+    Kind.string_list: "VARCHAR[]",
+}
+
+POSTGRES_TYPES: Mapping[Kind, str] = {
+    Kind.string: "TEXT",
+    Kind.timestamp: "TIMESTAMP",
+    Kind.double: "DOUBLE PRECISION",
+    Kind.integer: "BIGINT",
+    Kind.boolean: "BOOLEAN",
+    Kind.json: "JSONB",
+    Kind.string_list: "TEXT[]",
+}
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def table_ddl(schema: TableSchema, types: Mapping[Kind, str]) -> str:
+    cols = []
+    for f in schema.fields:
+        null = " NOT NULL" if f.required else ""
+        cols.append(f"{quote(f.name)} {types[f.kind]}{null}")
+    if schema.appended:
+        cols.append(f"{C.source} {types[Kind.string]} NOT NULL")
+        cols.append(f"{C.source_row} {types[Kind.integer]} NOT NULL")
+    if schema.key:
+        cols.append(f"PRIMARY KEY ({', '.join(quote(k) for k in schema.key)})")
+    return f"CREATE TABLE IF NOT EXISTS {schema.table} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+def all_ddl(types: Mapping[Kind, str]) -> list[str]:
+    stmts = [table_ddl(s, types) for s in SCHEMAS.values()]
+    src = ", ".join(f"{quote(n)} {types[k]}" for n, k in SOURCE_COLUMNS)
+    stmts.append(f"CREATE TABLE IF NOT EXISTS sources ({src}, PRIMARY KEY ({C.source}))")
+    return stmts
+
+
+def upsert_sql(schema: TableSchema, relation: str) -> str:
+    """Upsert rows of ``relation`` into a keyed table: new non-null values win."""
+    names = schema.names
+    cols = ", ".join(quote(n) for n in names)
+    keys = ", ".join(quote(k) for k in schema.key)
+    sets = ", ".join(
+        f"{quote(n)} = COALESCE(EXCLUDED.{quote(n)}, {schema.table}.{quote(n)})"
+        for n in names
+        if n not in schema.key
+    )
+    return (
+        f"INSERT INTO {schema.table} ({cols}) SELECT {cols} FROM {relation} "
+        f"ON CONFLICT ({keys}) DO UPDATE SET {sets}"
+    )
