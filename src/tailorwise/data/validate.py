@@ -103,13 +103,14 @@ def field_checks(schema: TableSchema, raw_types: dict[str, str]) -> list[Check]:
     return checks
 
 
-def table_checks(schema: TableSchema, options: IngestOptions, columns: set[str]) -> list[Check]:
+def table_checks(schema: TableSchema, options: IngestOptions, raw_types: dict[str, str]) -> list[Check]:
     """Rules of one table that go beyond types."""
     if schema.table == Table.events:
         known = ", ".join(f"'{e.value}'" for e in EventType)
         lo = DEFAULT_RATING_RANGE[0] if options.rating_min is None else options.rating_min
         hi = DEFAULT_RATING_RANGE[1] if options.rating_max is None else options.rating_max
         v = quote("__t_value")
+        absent = f"NOT ({_present(C.value, raw_types[C.value])})" if C.value in raw_types else "true"
         checks = [
             Check(
                 C.type,
@@ -120,16 +121,17 @@ def table_checks(schema: TableSchema, options: IngestOptions, columns: set[str])
             ),
             Check(
                 C.value,
-                f"{quote('__t_type')} = 'rating' AND ({v} IS NULL OR {v} < {lo} OR {v} > {hi})",
+                f"({quote('__t_type')} = 'rating' AND ({absent} OR {v} < {lo} OR {v} > {hi}))"
+                f" OR ({quote('__t_type')} = 'review' AND ({v} < {lo} OR {v} > {hi}))",
                 f"coalesce('rating ' || {v} || ' is outside the scale {lo:g} to {hi:g}', "
                 "'rating has no value') || ' (set the scale with --rating-min/--rating-max)'",
             ),
         ]
-        return checks if C.value in columns else checks[:1]
-    if schema.table == Table.exposures and C.propensity in columns:
+        return checks
+    if schema.table == Table.exposures and C.propensity in raw_types:
         p = quote("__t_propensity")
         return [Check(C.propensity, f"{p} <= 0 OR {p} > 1", "'propensity must be in (0, 1]'")]
-    if schema.table == Table.items and C.price in columns:
+    if schema.table == Table.items and C.price in raw_types:
         return [Check(C.price, f"{quote('__t_price')} < 0", "'price is negative'")]
     return []
 
@@ -171,7 +173,7 @@ def build_typed(
 ) -> Typed:
     schema = SCHEMAS[raw.table]
     raw_types = {k: v for k, v in raw_columns(con, raw).items() if k in schema.names}
-    checks = field_checks(schema, raw_types) + table_checks(schema, options, set(raw_types))
+    checks = field_checks(schema, raw_types) + table_checks(schema, options, raw_types)
     checks += raw.checks
     fatal = " OR ".join(f"coalesce({c.condition}, false)" for c in checks if c.fatal) or "false"
     excl = " OR ".join(f"coalesce({c.condition}, false)" for c in checks if not c.fatal) or "false"
@@ -184,10 +186,10 @@ def build_typed(
         )
     except duckdb.Error as exc:
         raise IngestError(f"{raw.file}: cannot read the file: {first_line(exc)}") from exc
+    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open on the connection.
     row = con.execute(
         f"SELECT count(*), count(*) FILTER (_bad), count(*) FILTER (_excluded) FROM {relation}"
-    ).fetchone()
-    assert row is not None
+    ).fetchall()[0]
     return Typed(raw, relation, checks, int(row[0]), int(row[1]), int(row[2]))
 
 

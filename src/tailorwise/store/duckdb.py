@@ -52,8 +52,7 @@ class DuckDBStore:
             raise
 
     def count(self, table: Table) -> int:
-        row = self._con.execute(f"SELECT count(*) FROM {Table(table).value}").fetchone()
-        return int(row[0]) if row else 0
+        return int(self._fetch(f"SELECT count(*) FROM {Table(table).value}")[0][0])
 
     def read(self, table: Table, columns: Sequence[str] | None = None) -> pa.Table:
         cols = ", ".join(quote(c) for c in columns) if columns else "*"
