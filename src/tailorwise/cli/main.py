@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from tailorwise.cli.demo import demo_command
 from tailorwise.cli.ingest import ingest_command, stats_command
 
 app = typer.Typer(
@@ -15,6 +16,7 @@ app = typer.Typer(
 )
 app.command("ingest")(ingest_command)
 app.command("stats")(stats_command)
+app.command("demo")(demo_command)
 
 
 def main() -> None:

@@ -1,0 +1,3 @@
+from tailorwise.cli.main import main
+
+main()

@@ -1,0 +1,70 @@
+"""``tailorwise demo``: the main job, end to end on the embedded default store.
+
+Today it ingests a real data set from ``../shared/data`` (or a synthetic shop
+when that folder is absent) and shows the store's statistics. Later steps
+(train, evaluate, serve) join the same command.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tailorwise.cli.common import DbOption, console, opened_store, step_progress
+from tailorwise.cli.ingest import print_report, print_summary
+from tailorwise.config import Settings
+from tailorwise.data.ingest import IngestReport, ingest
+from tailorwise.store import DataStore
+
+# Data set folder under the data dir -> its format.
+DATASETS: dict[str, str] = {
+    "movielens-100k": "movielens",
+    "movielens-latest-small": "movielens",
+    "uci-online-retail": "online-retail",
+    "amazon-reviews-2014-musical-instruments-5core": "amazon-reviews",
+    "hillstrom": "hillstrom",
+    "cdnow": "cdnow",
+}
+
+
+def _ingest_with_progress(path: Path, fmt: str, store: DataStore) -> IngestReport:
+    with step_progress("ingest") as progress:
+        task = progress.add_task(f"ingest {path.name}", total=1)
+
+        def show(label: str, done: int, total: int) -> None:
+            progress.update(task, description=label, completed=done, total=total)
+
+        return ingest(path, fmt, store, progress=show)
+
+
+def _synthetic(store: DataStore) -> IngestReport:
+    from tailorwise.data.synth import SynthConfig, write_shop
+
+    folder = Path(tempfile.mkdtemp(prefix="tailorwise-synth-"))
+    write_shop(SynthConfig(n_users=2_000, n_items=500, n_events=100_000, seed=7), folder)
+    return _ingest_with_progress(folder, "events", store)
+
+
+def demo_command(
+    db: DbOption = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Folder of public data sets "
+                                                  "[env: TAILORWISE_DATA_DIR]")] = None,
+    dataset: Annotated[str, typer.Option(help=f"One of: {', '.join(DATASETS)}")] = "movielens-100k",
+) -> None:
+    """Run the main job: ingest a real data set (or a synthetic shop) and show its stats."""
+    folder = (data_dir or Path(Settings().data_dir)) / dataset
+    with opened_store(db) as store:
+        if dataset not in DATASETS:
+            raise typer.BadParameter(f"unknown data set '{dataset}'; choose one of: {', '.join(DATASETS)}")
+        if folder.is_dir():
+            console.print(f"[bold]1. ingest[/] {folder} ({DATASETS[dataset]})")
+            report = _ingest_with_progress(folder, DATASETS[dataset], store)
+        else:
+            console.print(f"[bold]1. ingest[/] {folder} not found: generating a synthetic shop")
+            report = _synthetic(store)
+        print_report(report)
+        console.print("[bold]2. stats[/]")
+        print_summary(store.summary())
