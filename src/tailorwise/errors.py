@@ -49,3 +49,11 @@ class IngestError(TailorwiseError):
         self.issues = list(issues)
         self.total = max(total, len(self.issues))
         super().__init__(message)
+
+
+class NotFittedError(TailorwiseError):
+    """A model was used before ``fit``."""
+
+
+class InvalidRequestError(TailorwiseError, ValueError):
+    """A request's arguments are invalid (k <= 0, unknown filter, ...)."""

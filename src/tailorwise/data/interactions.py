@@ -1,0 +1,127 @@
+"""Interactions: the user x item data every recommender trains on.
+
+One row per (user, item) pair: the summed event weight, the time of the
+first interaction, and a random tie-break key drawn from a fixed seed, so
+that splits never order same-second events by item id or file order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from tailorwise.columns import Columns as C
+from tailorwise.columns import Table
+from tailorwise.data.idmap import IdMap
+from tailorwise.data.weighting import WeightingConfig
+from tailorwise.store.base import DataStore
+
+ITEM_META = [C.item, C.title, C.text, C.categories, C.price, C.hidden]
+
+
+@dataclass(frozen=True)
+class Interactions:
+    users: IdMap
+    items: IdMap
+    user_idx: np.ndarray  # int64, one per pair
+    item_idx: np.ndarray  # int64
+    weight: np.ndarray  # float32; <= 0 means seen but not liked
+    timestamp: np.ndarray  # int64 epoch seconds of the first interaction
+    tiebreak: np.ndarray  # float64 random key for equal timestamps
+    item_meta: pd.DataFrame = field(repr=False)  # indexed by internal item index
+
+    @property
+    def n_users(self) -> int:
+        return len(self.users)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.items)
+
+    def __len__(self) -> int:
+        return len(self.user_idx)
+
+    def matrix(self, positive_only: bool = True) -> sp.csr_matrix:
+        """users x items CSR of weights (only pairs with weight > 0 when ``positive_only``)."""
+        keep = self.weight > 0 if positive_only else np.ones(len(self), dtype=bool)
+        data = self.weight[keep] if positive_only else np.ones(int(keep.sum()), np.float32)
+        m = sp.csr_matrix(
+            (data, (self.user_idx[keep], self.item_idx[keep])), shape=(self.n_users, self.n_items),
+            dtype=np.float32,
+        )
+        m.sort_indices()
+        return m
+
+    def seen(self) -> sp.csr_matrix:
+        """users x items CSR with 1 for every pair the user touched, liked or not."""
+        return self.matrix(positive_only=False)
+
+    def subset(self, mask: np.ndarray) -> Interactions:
+        """The same id maps and catalog, with only the rows in ``mask``."""
+        return replace(
+            self, user_idx=self.user_idx[mask], item_idx=self.item_idx[mask],
+            weight=self.weight[mask], timestamp=self.timestamp[mask], tiebreak=self.tiebreak[mask],
+        )
+
+    def order(self) -> np.ndarray:
+        """Row order by user, then time, then the random tie-break."""
+        return np.lexsort((self.tiebreak, self.timestamp, self.user_idx))
+
+    def hidden_items(self) -> np.ndarray:
+        hidden = self.item_meta[C.hidden].fillna(False).to_numpy(dtype=bool)
+        return np.flatnonzero(hidden)
+
+    @classmethod
+    def from_frames(
+        cls,
+        events: pd.DataFrame,
+        items: pd.DataFrame | None = None,
+        weighting: WeightingConfig | None = None,
+        seed: int = 0,
+    ) -> Interactions:
+        """Build from an events frame (user_id, item_id, type, value, timestamp) and a catalog."""
+        ev = events[events[C.item].notna()].reset_index(drop=True)
+        ev = ev.assign(_w=(weighting or WeightingConfig()).weights(ev),
+                       _t=ev[C.timestamp].to_numpy(dtype="datetime64[s]").astype(np.int64))
+        pairs = ev.groupby([C.user, C.item], sort=False).agg(w=("_w", "sum"), t=("_t", "min"))
+        pairs = pairs.reset_index()
+        catalog = _catalog(items, pairs[C.item])
+        users = IdMap.from_values(pairs[C.user].astype(str).to_numpy())
+        item_map = IdMap(catalog[C.item].astype(str).to_numpy())
+        rng = np.random.default_rng(seed)
+        return cls(
+            users=users,
+            items=item_map,
+            user_idx=users.to_internal(pairs[C.user].astype(str).to_numpy()),
+            item_idx=item_map.to_internal(pairs[C.item].astype(str).to_numpy()),
+            weight=pairs["w"].to_numpy(dtype=np.float32),
+            timestamp=pairs["t"].to_numpy(dtype=np.int64),
+            tiebreak=rng.random(len(pairs)),
+            item_meta=catalog.reset_index(drop=True),
+        )
+
+    @classmethod
+    def from_store(
+        cls, store: DataStore, weighting: WeightingConfig | None = None, seed: int = 0
+    ) -> Interactions:
+        events = store.read(Table.events, [C.user, C.item, C.type, C.value, C.timestamp])
+        items = store.read(Table.items, ITEM_META)
+        return cls.from_frames(events.to_pandas(), items.to_pandas(), weighting, seed)
+
+
+def _catalog(items: pd.DataFrame | None, event_items: pd.Series) -> pd.DataFrame:
+    """Every item of the catalog plus any item seen only in events, in a stable order."""
+    known = pd.DataFrame({C.item: pd.unique(event_items.astype(str))})
+    if items is None or items.empty:
+        cat = known
+    else:
+        items = items.assign(**{C.item: items[C.item].astype(str)})
+        extra = known[~known[C.item].isin(items[C.item])]
+        cat = pd.concat([items, extra], ignore_index=True)
+    for col in ITEM_META:
+        if col not in cat.columns:
+            cat[col] = None
+    return cat[ITEM_META].sort_values(C.item, kind="stable").reset_index(drop=True)

@@ -1,0 +1,1 @@
+"""Splits, full-ranking metrics, significance and the benchmark runner."""

@@ -1,0 +1,171 @@
+"""The Recommender protocol and the base class every model builds on.
+
+A model implements ``_fit(data)`` and ``_scores(user_idx)`` on dense
+indices; the base class does the rest once for all: parameter handling,
+filters (seen, include/exclude items or categories, hidden items), top-k,
+reasons, external ids, and versioned save/load.
+"""
+
+from __future__ import annotations
+
+import inspect
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, Self, runtime_checkable
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from tailorwise.columns import Columns as C
+from tailorwise.data.interactions import Interactions
+from tailorwise.errors import InvalidRequestError, NotFittedError
+from tailorwise.types import Recommendations
+
+BATCH = 512
+
+
+class Filters(BaseModel):
+    """What may be recommended. Hidden items are always dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    exclude_seen: bool = True
+    include_items: list[str] | None = None
+    exclude_items: list[str] = []
+    include_categories: list[str] | None = None
+    exclude_categories: list[str] = []
+
+
+@runtime_checkable
+class Recommender(Protocol):
+    name: ClassVar[str]
+
+    def fit(self, data: Interactions) -> Self: ...
+
+    def recommend(
+        self, users: Sequence[str], k: int = 10, filters: Filters | None = None
+    ) -> Recommendations: ...
+
+    def save(self, path: str | Path) -> Path: ...
+
+
+class BaseRecommender(ABC):
+    """scikit-learn style: ``__init__`` stores parameters, ``fit`` returns self."""
+
+    name: ClassVar[str] = "base"
+    reason: ClassVar[str] = "recommended"
+
+    # --- parameters -----------------------------------------------------
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p for p in sig.parameters if p != "self"]
+
+    def get_params(self) -> dict[str, Any]:
+        return {p: getattr(self, p) for p in self._param_names()}
+
+    def _check_params(self) -> None:
+        """Validate hyperparameters; override to add rules."""
+
+    # --- fitting --------------------------------------------------------
+    def fit(self, data: Interactions) -> Self:
+        self._check_params()
+        if len(data) == 0:
+            raise InvalidRequestError(f"{self.name}: no interactions to fit on")
+        self.data_ = data
+        self.seen_ = data.seen()
+        self._fit(data)
+        return self
+
+    @abstractmethod
+    def _fit(self, data: Interactions) -> None: ...
+
+    @abstractmethod
+    def _scores(self, user_idx: np.ndarray) -> np.ndarray:
+        """Scores (len(user_idx), n_items), higher is better."""
+
+    def _reasons(self, user_idx: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """One short explanation per recommended item; models override."""
+        return np.full(items.shape, self.reason, dtype=object)
+
+    def check_fitted(self) -> None:
+        if not hasattr(self, "data_"):
+            raise NotFittedError(f"model '{self.name}' is not fitted yet; call fit() or train it first")
+
+    # --- recommending ---------------------------------------------------
+    def allowed_items(self, filters: Filters) -> np.ndarray:
+        """Boolean mask over items allowed by ``filters`` (seen items aside)."""
+        self.check_fitted()
+        data = self.data_
+        allowed = np.ones(data.n_items, dtype=bool)
+        allowed[data.hidden_items()] = False
+        if filters.include_items is not None:
+            keep = np.zeros_like(allowed)
+            idx = data.items.to_internal(filters.include_items, kind="item", strict=False)
+            keep[idx[idx >= 0]] = True
+            allowed &= keep
+        if filters.exclude_items:
+            idx = data.items.to_internal(filters.exclude_items, kind="item", strict=False)
+            allowed[idx[idx >= 0]] = False
+        cats = data.item_meta[C.categories]
+        if filters.include_categories is not None:
+            want = set(filters.include_categories)
+            allowed &= np.array([bool(want & set(c)) if c is not None else False for c in cats])
+        if filters.exclude_categories:
+            drop = set(filters.exclude_categories)
+            allowed &= ~np.array([bool(drop & set(c)) if c is not None else False for c in cats])
+        return allowed
+
+    def top_k(
+        self, user_idx: np.ndarray, k: int, allowed: np.ndarray, exclude_seen: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` item indices and scores per user; -1 / NaN where fewer are allowed."""
+        self.check_fitted()
+        items = np.full((len(user_idx), k), -1, dtype=np.int64)
+        scores = np.full((len(user_idx), k), np.nan)
+        for start in range(0, len(user_idx), BATCH):
+            batch = user_idx[start : start + BATCH]
+            s = np.asarray(self._scores(batch), dtype=np.float64)
+            s[:, ~allowed] = -np.inf
+            if exclude_seen:
+                seen = self.seen_[batch]
+                s[np.repeat(np.arange(len(batch)), np.diff(seen.indptr)), seen.indices] = -np.inf
+            kk = min(k, s.shape[1])
+            part = np.argpartition(-s, kk - 1, axis=1)[:, :kk]
+            order = np.argsort(-np.take_along_axis(s, part, axis=1), axis=1, kind="stable")
+            top = np.take_along_axis(part, order, axis=1)
+            top_s = np.take_along_axis(s, top, axis=1)
+            ok = np.isfinite(top_s)
+            items[start : start + len(batch), :kk] = np.where(ok, top, -1)
+            scores[start : start + len(batch), :kk] = np.where(ok, top_s, np.nan)
+        return items, scores
+
+    def recommend(
+        self, users: Sequence[str], k: int = 10, filters: Filters | None = None
+    ) -> Recommendations:
+        """Top ``k`` items for each of ``users`` (external ids)."""
+        self.check_fitted()
+        if k <= 0:
+            raise InvalidRequestError(f"k must be a positive number of items, got {k}")
+        filters = filters or Filters()
+        user_idx = self.data_.users.to_internal(list(users), kind="user")
+        items, scores = self.top_k(user_idx, k, self.allowed_items(filters), filters.exclude_seen)
+        reasons = self._reasons(user_idx, items)
+        ext_items = np.where(items >= 0, self.data_.items.to_external(np.maximum(items, 0)), None)
+        return Recommendations.from_arrays(
+            np.asarray(list(users), dtype=object), ext_items, scores, reasons
+        )
+
+    # --- persistence ----------------------------------------------------
+    def _get_state(self) -> dict[str, np.ndarray]:
+        """Learned arrays to save; models override."""
+        return {}
+
+    def _set_state(self, state: dict[str, np.ndarray]) -> None:
+        """Restore learned arrays; models override."""
+
+    def save(self, path: str | Path) -> Path:
+        from tailorwise.recommend.artifacts import save_model
+
+        return save_model(self, Path(path))
