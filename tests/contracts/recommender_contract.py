@@ -17,7 +17,7 @@ from tailorwise.columns import Columns as C
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import InvalidRequestError, NotFittedError
 from tailorwise.evaluate.metrics import accuracy_at, hit_matrix
-from tailorwise.evaluate.split import Split, leave_last_out
+from tailorwise.evaluate.split import Split
 from tailorwise.recommend.artifacts import load_model
 from tailorwise.recommend.base import Filters
 from tailorwise.recommend.registry import ModelConfig
@@ -28,12 +28,12 @@ class RecommenderContract:
     # NDCG@10 on the leave-last-out slice that the model must beat; random is ~0.006.
     min_ndcg: ClassVar[float] = 0.02
 
-    def make_model(self) -> Any:  # noqa: ANN401
+    def make_model(self) -> Any:
         raise NotImplementedError
 
     @pytest.fixture(scope="class")
     @classmethod
-    def fitted(cls, ml_small: Interactions) -> Any:  # noqa: ANN401
+    def fitted(cls, ml_small: Interactions) -> Any:
         return cls().make_model().fit(ml_small)
 
     def test_fit_returns_self(self, ml_small: Interactions) -> None:
@@ -68,7 +68,7 @@ class RecommenderContract:
         first = fitted.recommend([user], k=5).items_of(user)
         dropped = fitted.recommend([user], k=5, filters=Filters(exclude_items=first[:2]))
         assert not set(first[:2]) & set(dropped.items_of(user))
-        only = fitted.recommend([user], k=50, filters=Filters(include_items=first[2:4] + ["nope"]))
+        only = fitted.recommend([user], k=50, filters=Filters(include_items=[*first[2:4], "nope"]))
         assert set(only.items_of(user)) <= set(first[2:4])
         horror = fitted.recommend([user], k=10, filters=Filters(include_categories=["Horror"]))
         meta = ml_small.item_meta.set_index(C.item)

@@ -80,14 +80,14 @@ def test_non_utf8_bytes_are_reported(loaded: DuckDBStore, tmp_path: Path) -> Non
 @pytest.mark.parametrize("body", ["", HEADER], ids=["zero bytes", "header only"])
 def test_empty_file_is_an_error(loaded: DuckDBStore, tmp_path: Path, body: str) -> None:
     before = snapshot(loaded)
-    with pytest.raises(IngestError, match="empty|no data rows"):
+    with pytest.raises(IngestError, match=r"empty|no data rows"):
         ingest(write(tmp_path / "empty.csv", body), "events", loaded)
     assert snapshot(loaded) == before
 
 
 def test_missing_required_column_names_the_column(loaded: DuckDBStore, tmp_path: Path) -> None:
     path = write(tmp_path / "nouser.csv", "customer,item_id,type,timestamp\nc1,i1,view,2024-01-01\n")
-    with pytest.raises(IngestError, match="no column 'user_id'.*--map user_id=COLUMN"):
+    with pytest.raises(IngestError, match=r"no column .user_id..*--map user_id=COLUMN"):
         ingest(path, "events", loaded)
 
 

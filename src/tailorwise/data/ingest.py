@@ -19,7 +19,6 @@ from pydantic import BaseModel
 
 from tailorwise.columns import Columns as C
 from tailorwise.data.formats import IngestOptions, get_loader
-from tailorwise.data.formats.base import RawTable
 from tailorwise.data.schema import SCHEMAS
 from tailorwise.data.validate import Typed, build_typed, row_issues
 from tailorwise.errors import IngestError, RowIssue
@@ -73,7 +72,8 @@ def fingerprint(path: Path, fmt: str, options: IngestOptions) -> str:
     return h.hexdigest()[:20]
 
 
-def _staged_view(typed: Typed, source_id: str) -> str:
+def _staged_view(typed: Typed, source_id: str) -> tuple[str, str]:
+    """SQL creating the view of rows to write, and the view's name."""
     schema = SCHEMAS[typed.raw.table]
     view = typed.relation + "_ok"
     cols = ", ".join(quote(n) for n in schema.names)

@@ -61,7 +61,7 @@ def _typed_text(f: Field, c: str) -> str:
     if f.kind == Kind.json:
         return f"CASE WHEN json_valid({c}) THEN CAST({c} AS JSON) END"
     if f.kind == Kind.string_list:
-        return f"list_filter(list_transform(string_split({c}, '|'), x -> trim(x)), x -> x <> '')"
+        return f"list_filter(list_transform(string_split({c}, '|'), lambda x: trim(x)), lambda x: x <> '')"
     return f"TRY_CAST(trim({c}) AS {DUCKDB_TYPES[f.kind]})"
 
 

@@ -65,7 +65,7 @@ class BaseRecommender(ABC):
     def get_params(self) -> dict[str, Any]:
         return {p: getattr(self, p) for p in self._param_names()}
 
-    def _check_params(self) -> None:
+    def _check_params(self) -> None:  # noqa: B027 - optional hook
         """Validate hyperparameters; override to add rules."""
 
     # --- fitting --------------------------------------------------------
@@ -152,7 +152,8 @@ class BaseRecommender(ABC):
         user_idx = self.data_.users.to_internal(list(users), kind="user")
         items, scores = self.top_k(user_idx, k, self.allowed_items(filters), filters.exclude_seen)
         reasons = self._reasons(user_idx, items)
-        ext_items = np.where(items >= 0, self.data_.items.to_external(np.maximum(items, 0)), None)
+        ext_items = self.data_.items.to_external(np.maximum(items, 0)).astype(object)
+        ext_items[items < 0] = None
         return Recommendations.from_arrays(
             np.asarray(list(users), dtype=object), ext_items, scores, reasons
         )
@@ -162,7 +163,7 @@ class BaseRecommender(ABC):
         """Learned arrays to save; models override."""
         return {}
 
-    def _set_state(self, state: dict[str, np.ndarray]) -> None:
+    def _set_state(self, state: dict[str, np.ndarray]) -> None:  # noqa: B027 - optional hook
         """Restore learned arrays; models override."""
 
     def save(self, path: str | Path) -> Path:

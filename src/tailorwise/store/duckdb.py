@@ -45,7 +45,7 @@ class DuckDBStore:
         con = self._con
         con.execute("BEGIN TRANSACTION")
         try:
-            write_batch(lambda sql, params=None: con.execute(sql, params), batch)
+            write_batch(lambda sql, params: con.execute(sql, params), batch)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
