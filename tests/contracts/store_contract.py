@@ -67,8 +67,11 @@ def stored_kinds(table: Table) -> dict[str, Kind]:
 def write_folder(root: Path) -> Path:
     folder = root / "shop"
     folder.mkdir()
-    for name, text in (("events.csv", EVENTS_CSV), ("users.csv", USERS_CSV),
-                       ("items.csv", ITEMS_CSV)):
+    for name, text in (
+        ("events.csv", EVENTS_CSV),
+        ("users.csv", USERS_CSV),
+        ("items.csv", ITEMS_CSV),
+    ):
         (folder / name).write_text(text)
     return folder
 
@@ -125,7 +128,12 @@ class StoreContract:
 
     def test_ingest_folder_counts_and_types(self, loaded: DataStore) -> None:
         assert counts(loaded) == {
-            "users": 3, "items": 3, "events": 5, "campaigns": 0, "exposures": 0, "sources": 3
+            "users": 3,
+            "items": 3,
+            "events": 5,
+            "campaigns": 0,
+            "exposures": 0,
+            "sources": 3,
         }
         for table in Table:
             self.assert_types(loaded.read(table), table)
@@ -197,8 +205,9 @@ class StoreContract:
     ) -> None:
         (tmp_path / "bad.csv").write_text(BAD_CSV)
         rejects = tmp_path / "out" / "rejects.csv"
-        report = ingest(tmp_path / "bad.csv", "events", store, on_error="skip",
-                        rejects_path=rejects)
+        report = ingest(
+            tmp_path / "bad.csv", "events", store, on_error="skip", rejects_path=rejects
+        )
         assert (report.loaded, report.rejected) == (2, 2)
         assert sorted(e["user_id"] for e in store.read(Table.events).to_pylist()) == ["u1", "u4"]
         with rejects.open() as fh:
@@ -232,8 +241,10 @@ class StoreContract:
         before, sources = counts(loaded), loaded.sources()
         events_source = next(s for s in sources if s.path.endswith("events.csv"))
         con = loaded.staging()
-        con.execute("CREATE OR REPLACE TEMP TABLE _good_users AS "
-                    "SELECT 'u_new' AS user_id, CAST(NULL AS JSON) AS attributes")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _good_users AS "
+            "SELECT 'u_new' AS user_id, CAST(NULL AS JSON) AS attributes"
+        )
         con.execute(f"CREATE OR REPLACE TEMP TABLE _null_user AS {null_user_event_sql()}")
         batch = StagedBatch(
             [SourceRecord(events_source.source_id, "x.csv", "events", 1, 0)],
@@ -261,11 +272,15 @@ class StoreContract:
 
 def null_user_event_sql() -> str:
     """One events row whose required user_id is NULL: the store must refuse it."""
-    values = {"item_id": "'i1'", "type": "'view'", "timestamp": "TIMESTAMP '2024-01-01'",
-              "source_id": "'broken'", "source_row": "2"}
+    values = {
+        "item_id": "'i1'",
+        "type": "'view'",
+        "timestamp": "TIMESTAMP '2024-01-01'",
+        "source_id": "'broken'",
+        "source_row": "2",
+    }
     cols = [
-        f"CAST({values.get(name, 'NULL')} AS {DUCKDB_TYPES[kind]}) AS \"{name}\""
+        f'CAST({values.get(name, "NULL")} AS {DUCKDB_TYPES[kind]}) AS "{name}"'
         for name, kind in stored_kinds(Table.events).items()
     ]
     return "SELECT " + ", ".join(cols)
-

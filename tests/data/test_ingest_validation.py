@@ -135,3 +135,16 @@ def test_column_map_and_jsonl(duck_store: DuckDBStore, tmp_path: Path) -> None:
     report = ingest(write(tmp_path / "clicks.jsonl", body), "events", duck_store, options=opts)
     assert report.loaded == 2
     assert duck_store.read(Table.events, ["user_id"]).column(0).to_pylist() == ["c1", "c1"]
+
+
+def test_blank_lines_keep_physical_row_numbers(loaded: DuckDBStore, tmp_path: Path) -> None:
+    body = HEADER + GOOD[0] + "\n" + "u3,i3\n" + "\n" + "u4,i4,view,bad-date,\n"
+    with pytest.raises(IngestError) as info:
+        ingest(write(tmp_path / "blank.csv", body), "events", loaded)
+    assert [(i.row, i.column) for i in info.value.issues] == [(4, None), (6, "timestamp")]
+
+
+def test_broken_line_gets_one_reason(loaded: DuckDBStore, tmp_path: Path) -> None:
+    with pytest.raises(IngestError) as info:
+        ingest(write(tmp_path / "short.csv", HEADER + "u3\n"), "events", loaded)
+    assert [(i.row, i.column) for i in info.value.issues] == [(2, None)]

@@ -16,7 +16,7 @@ import typer
 from tailorwise.cli.common import DbOption, console, opened_store, step_progress
 from tailorwise.cli.ingest import print_report, print_summary
 from tailorwise.config import Settings
-from tailorwise.data.ingest import IngestReport, ingest
+from tailorwise.data.ingest import IngestReport, default_rejects_path, ingest
 from tailorwise.store import DataStore
 
 # Data set folder under the data dir -> its format.
@@ -37,7 +37,7 @@ def _ingest_with_progress(path: Path, fmt: str, store: DataStore) -> IngestRepor
         def show(label: str, done: int, total: int) -> None:
             progress.update(task, description=label, completed=done, total=total)
 
-        return ingest(path, fmt, store, progress=show)
+        return ingest(path, fmt, store, rejects_path=default_rejects_path(path), progress=show)
 
 
 def _synthetic(store: DataStore) -> IngestReport:

@@ -11,7 +11,7 @@ from rich.table import Table as RichTable
 
 from tailorwise.cli.common import DbOption, console, opened_store, step_progress
 from tailorwise.data.formats import IngestOptions, loader_names
-from tailorwise.data.ingest import IngestReport, OnError, ingest
+from tailorwise.data.ingest import IngestReport, OnError, default_rejects_path, ingest
 from tailorwise.errors import ConfigError
 from tailorwise.store.summary import StoreSummary
 
@@ -52,7 +52,8 @@ def ingest_command(
             def show(label: str, done: int, total: int) -> None:
                 progress.update(task, description=label, completed=done, total=total)
 
-            report = ingest(path, fmt, store, on_error=on_error, rejects_path=rejects,
+            report = ingest(path, fmt, store, on_error=on_error,
+                            rejects_path=rejects or default_rejects_path(path),
                             options=options, progress=show)
     if as_json:
         print(report.model_dump_json(indent=2))
@@ -68,8 +69,10 @@ def print_report(report: IngestReport) -> None:
         table.add_row(f.file, f.table, f"{f.loaded:,}", f"{f.rejected:,}", f"{f.excluded:,}")
     console.print(table)
     if report.rejects_path:
-        console.print(f"{report.rejected + report.excluded:,} row(s) not loaded; reasons in "
-                      f"{report.rejects_path}", highlight=False)
+        console.print(
+            f"{report.rejected:,} bad row(s) skipped and {report.excluded:,} row(s) excluded by "
+            f"the format; reasons in {report.rejects_path}", highlight=False,
+        )
         for line in report.issues_shown[:5]:
             console.print("  " + line, highlight=False, markup=False)
 

@@ -142,7 +142,7 @@ def ingest(
             issues += _issues_of(con, typed)
         if any(i.fatal for i in issues) and mode == OnError.fail:
             raise _failure(src, issues)
-        rejects = _rejects_target(src, rejects_path) if issues else None
+        rejects = Path(rejects_path) if issues and rejects_path is not None else None
         if rejects:
             write_rejects(rejects, issues)
         if progress:
@@ -159,7 +159,7 @@ def ingest(
         format=fmt,
         files=[_file_report(t) for t in typed_all],
         rejects_path=str(rejects) if rejects else None,
-        issues_shown=[i.describe() for i in issues[:MAX_SHOWN]],
+        issues_shown=[i.describe() for i in issues if i.fatal][:MAX_SHOWN],
         seconds=time.perf_counter() - start,
     )
 
@@ -175,10 +175,9 @@ def _issues_of(con: object, typed: Typed) -> list[RowIssue]:
     return found
 
 
-def _rejects_target(src: Path, given: str | Path | None) -> Path:
-    if given is not None:
-        return Path(given)
-    return Path.cwd() / "rejects" / f"{src.name}.rejects.csv"
+def default_rejects_path(src: str | Path) -> Path:
+    """Where the command line writes rejected rows unless told otherwise."""
+    return Path.cwd() / "rejects" / f"{Path(src).name}.rejects.csv"
 
 
 def _file_report(typed: Typed) -> FileReport:

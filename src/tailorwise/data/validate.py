@@ -15,7 +15,6 @@ import duckdb
 from tailorwise.columns import Columns as C
 from tailorwise.columns import EventType, Table
 from tailorwise.data.formats.base import Check, IngestOptions, RawTable
-from tailorwise.data.formats.readers import REPEATED_HEADER
 from tailorwise.data.schema import SCHEMAS, Field, Kind, TableSchema
 from tailorwise.errors import IngestError, RowIssue
 from tailorwise.store.sql import DUCKDB_TYPES, quote
@@ -181,7 +180,7 @@ def build_typed(
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {relation} AS SELECT {cols}, _row, "
-            f"({fatal}) AS _bad, NOT ({fatal}) AND ({excl}) AS _excluded "
+            f"NOT ({excl}) AND ({fatal}) AS _bad, ({excl}) AS _excluded "
             f"FROM ({_full_sql(raw, schema, raw_types)}) AS full_rows"
         )
     except duckdb.Error as exc:
@@ -200,27 +199,42 @@ def row_issues(con: duckdb.DuckDBPyConnection, typed: Typed) -> list[RowIssue]:
     if typed.bad or typed.excluded:
         raw_types = {k: v for k, v in raw_columns(con, raw).items() if k in schema.names}
         shown = ", ".join(f"{quote(n)} := {quote(n)}" for n in raw_types)
+        # An excluded row is reported for its exclusion only; a bad one for what is wrong.
         parts = [
             f"SELECT _row, {_sql_str(c.column)} AS col, {c.reason} AS reason, {c.fatal} AS fatal, "
-            f"to_json(struct_pack({shown}))::VARCHAR AS raw FROM checked WHERE {c.condition}"
+            f"to_json(struct_pack({shown}))::VARCHAR AS raw FROM checked "
+            f"WHERE {'_bad' if c.fatal else '_excluded'} AND ({c.condition})"
             for c in typed.checks
         ]
         sql = (
-            f"WITH checked AS (SELECT * FROM ({_full_sql(raw, schema, raw_types)}) AS f "
-            f"WHERE _row IN (SELECT _row FROM {typed.relation} WHERE _bad OR _excluded)) "
+            f"WITH checked AS MATERIALIZED (SELECT f.*, t._bad, t._excluded "
+            f"FROM ({_full_sql(raw, schema, raw_types)}) AS f "
+            f"JOIN (SELECT _row, _bad, _excluded FROM {typed.relation} WHERE _bad OR _excluded) t "
+            "USING (_row)) "
             + " UNION ALL ".join(parts)
             + " ORDER BY _row"
         )
         for row_no, col, reason, fatal, raw_text in con.execute(sql).fetchall():
             issues.append(RowIssue(raw.file.name, int(row_no), col, str(reason), str(raw_text), bool(fatal)))
     structural = raw.structural(con) if raw.structural else []
-    if structural:
-        typed.structural = len({i.row for i in structural})
-        issues = _renumber(con, typed, issues, sorted({i.row for i in structural}))
-    found = sorted(issues + structural, key=lambda i: (i.row, i.column or ""))
-    # A repeated header fails every type check too; its one real reason is enough.
-    headers = {i.row for i in found if i.reason == REPEATED_HEADER}
-    return [i for i in found if i.row not in headers or i.reason == REPEATED_HEADER]
+    typed.structural = len({i.row for i in structural})
+    if issues or structural:
+        skipped = {i.row for i in structural}
+        skipped |= set(raw.skipped_lines() if raw.skipped_lines else [])
+        if skipped:
+            issues = _renumber(con, typed, issues, sorted(skipped))
+    return _whole_row_first(issues + structural)
+
+
+def _whole_row_first(issues: list[RowIssue]) -> list[RowIssue]:
+    """Sorted issues; where a row is broken as a whole, only that reason is kept.
+
+    A repeated header or a line with the wrong number of fields fails every
+    column check too; the one real reason is enough.
+    """
+    found = sorted(issues, key=lambda i: (i.row, i.column or ""))
+    whole = {i.row for i in found if i.column is None}
+    return [i for i in found if i.row not in whole or i.column is None]
 
 
 def _renumber(

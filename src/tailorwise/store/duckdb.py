@@ -34,6 +34,7 @@ class DuckDBStore:
                 f"cannot open DuckDB store '{self.path}': {exc}. Is another process using it?"
             ) from exc
         self._con.execute("SET TimeZone = 'UTC'")
+        self._con.execute("SET enable_progress_bar = false")
         self._con.execute(f"SET memory_limit = '{memory_limit}'")
         for stmt in all_ddl(DUCKDB_TYPES):
             self._con.execute(stmt)

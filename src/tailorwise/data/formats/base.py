@@ -35,6 +35,7 @@ class Check:
 
 
 StructuralIssues = Callable[[duckdb.DuckDBPyConnection], list[RowIssue]]
+SkippedLines = Callable[[], list[int]]
 
 
 @dataclass
@@ -48,6 +49,8 @@ class RawTable:
     structural: StructuralIssues | None = None
     # Rows before the first data row: 1 for a CSV header, 0 otherwise.
     header_lines: int = 0
+    # Lines the reader skips silently (blank lines), to number rows right.
+    skipped_lines: SkippedLines | None = None
 
 
 class IngestOptions(BaseModel):

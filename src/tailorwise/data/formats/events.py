@@ -102,7 +102,8 @@ def file_table(
              and not exprs[k].startswith("to_json(")}
         )
         return RawTable(
-            table, path, reader.select(exprs), [header_check], reader.structural, header_lines=1
+            table, path, reader.select(exprs), [header_check], reader.structural,
+            header_lines=1, skipped_lines=reader.blank_lines,
         )
     if kind == "json":
         columns = scan_columns(con, path, json_scan(path))

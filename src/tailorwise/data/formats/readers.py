@@ -7,6 +7,7 @@ count, bytes that are not UTF-8) with their line numbers.
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import re
 from collections.abc import Mapping, Sequence
@@ -15,10 +16,10 @@ from pathlib import Path
 import duckdb
 
 from tailorwise.data.formats.base import Check
-
-REPEATED_HEADER = "repeated header line"
 from tailorwise.errors import IngestError, RowIssue
 from tailorwise.store.sql import quote
+
+REPEATED_HEADER = "repeated header line"
 
 _counter = itertools.count()
 
@@ -104,6 +105,23 @@ class DelimitedFile:
             f"{quote(canon)} = {sql_literal(src)}" for canon, src in mapping.items()
         )
         return Check(None, cond or "false", f"'{REPEATED_HEADER}'")
+
+    def blank_lines(self) -> list[int]:
+        """Physical numbers of empty lines, which the reader skips without a trace.
+
+        Read only on the error path, to turn row positions into line numbers.
+        """
+        opener = gzip.open if self.path.name.lower().endswith(".gz") else open
+        with opener(self.path, "rb") as fh:
+            return [n for n, line in enumerate(fh, start=1) if line in (b"\n", b"\r\n", b"\r")]
+
+    def silent_structural(self, con: duckdb.DuckDBPyConnection) -> list[RowIssue]:
+        """Clear this scan's rejects without reporting them.
+
+        For a second table read from the same file: the first reports them once.
+        """
+        self.structural(con)
+        return []
 
     def structural(self, con: duckdb.DuckDBPyConnection) -> list[RowIssue]:
         try:
