@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pytest
 
@@ -250,7 +249,7 @@ class StoreContract:
             [SourceRecord(events_source.source_id, "x.csv", "events", 1, 0)],
             [StagedTable(Table.users, "_good_users"), StagedTable(Table.events, "_null_user")],
         )
-        with pytest.raises((StoreError, duckdb.Error)):
+        with pytest.raises(StoreError, match="nothing was written"):
             loaded.write(batch)
         assert counts(loaded) == before
         assert "u_new" not in {u["user_id"] for u in loaded.read(Table.users).to_pylist()}

@@ -12,6 +12,7 @@ import pytest
 
 from tailorwise.columns import Table
 from tailorwise.data.ingest import ingest
+from tailorwise.errors import StoreError
 from tailorwise.store.base import SourceRecord, StagedBatch, StagedTable
 from tailorwise.store.duckdb import DuckDBStore
 
@@ -77,6 +78,6 @@ def test_failed_write_rolls_back(duck_store: DuckDBStore, tmp_path: Path) -> Non
         "NULL, 'x', 1)"
     )
     batch = StagedBatch([SourceRecord("x", "p", "events", 1, 0)], [StagedTable(Table.events, "broken")])
-    with pytest.raises(duckdb.ConstraintException):  # NULL timestamp violates NOT NULL
+    with pytest.raises(StoreError, match="nothing was written"):  # NULL timestamp: NOT NULL
         duck_store.write(batch)
     assert {t: duck_store.count(t) for t in Table} == before

@@ -48,6 +48,9 @@ class DuckDBStore:
         try:
             write_batch(lambda sql, params: con.execute(sql, params), batch)
             con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            raise StoreError(f"write to {self.url} failed, so nothing was written: {exc}") from exc
         except BaseException:
             con.execute("ROLLBACK")
             raise
