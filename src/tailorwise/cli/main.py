@@ -6,6 +6,8 @@ import typer
 
 from tailorwise.cli.demo import demo_command
 from tailorwise.cli.ingest import ingest_command, stats_command
+from tailorwise.cli.recommend import evaluate_command, recommend_command, train_command
+from tailorwise.cli.synth import synth_command
 
 app = typer.Typer(
     name="tailorwise",
@@ -16,7 +18,11 @@ app = typer.Typer(
 )
 app.command("ingest")(ingest_command)
 app.command("stats")(stats_command)
+app.command("synth")(synth_command)
 app.command("demo")(demo_command)
+app.command("train")(train_command)
+app.command("evaluate")(evaluate_command)
+app.command("recommend")(recommend_command)
 
 
 def main() -> None:

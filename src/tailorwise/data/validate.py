@@ -49,19 +49,35 @@ def _typed_text(f: Field, c: str) -> str:
         expr = f"NULLIF(trim({c}), '')" if f.name in _TRIMMED else f"NULLIF({c}, '')"
         return f"lower({expr})" if f.name == C.type else expr
     if f.kind == Kind.timestamp:
-        num = f"TRY_CAST(trim({c}) AS DOUBLE)"
-        return (
-            f"CASE WHEN regexp_full_match(trim({c}), '-?[0-9]+(\\.[0-9]+)?') THEN "
-            f"CASE WHEN abs({num}) < 1e11 THEN to_timestamp({num})::TIMESTAMP END "
-            f"ELSE TRY_CAST(TRY_CAST(trim({c}) AS TIMESTAMPTZ) AS TIMESTAMP) END"
-        )
-    if f.kind == Kind.double:
-        return f"CASE WHEN isfinite(TRY_CAST(trim({c}) AS DOUBLE)) THEN TRY_CAST(trim({c}) AS DOUBLE) END"
+        return _timestamp_text(c)
+    if f.kind == Kind.double:  # numeric casts accept surrounding spaces
+        return f"CASE WHEN isfinite(TRY_CAST({c} AS DOUBLE)) THEN TRY_CAST({c} AS DOUBLE) END"
+    if f.kind == Kind.integer:
+        return f"TRY_CAST({c} AS BIGINT)"
     if f.kind == Kind.json:
         return f"CASE WHEN json_valid({c}) THEN CAST({c} AS JSON) END"
     if f.kind == Kind.string_list:
         return f"list_filter(list_transform(string_split({c}, '|'), lambda x: trim(x)), lambda x: x <> '')"
     return f"TRY_CAST(trim({c}) AS {DUCKDB_TYPES[f.kind]})"
+
+
+def _timestamp_text(c: str) -> str:
+    """ISO 8601 (with or without a zone) or epoch seconds, to a UTC TIMESTAMP.
+
+    The plain TIMESTAMP cast runs first because it is the fast, common case;
+    it ignores zone offsets, so text with an offset goes through TIMESTAMPTZ.
+    """
+    offset = (
+        f"({c} LIKE '%Z' OR {c} LIKE '%z' OR contains({c}, '+') OR (length({c}) > 19 AND "
+        f"regexp_matches({c}, '[0-9]-[0-9]{{2}}(:?[0-9]{{2}})?$')))"
+    )
+    num = f"TRY_CAST({c} AS DOUBLE)"
+    return (
+        f"CASE WHEN {offset} THEN TRY_CAST(TRY_CAST(trim({c}) AS TIMESTAMPTZ) AS TIMESTAMP) "
+        f"ELSE COALESCE(TRY_CAST({c} AS TIMESTAMP), "
+        f"CASE WHEN abs({num}) < 1e11 THEN to_timestamp({num})::TIMESTAMP END, "
+        f"TRY_CAST(TRY_CAST(trim({c}) AS TIMESTAMPTZ) AS TIMESTAMP)) END"
+    )
 
 
 def typed_expr(f: Field, raw_type: str | None) -> str:
@@ -175,12 +191,20 @@ def build_typed(
     checks = field_checks(schema, raw_types) + table_checks(schema, options, raw_types)
     checks += raw.checks
     fatal = " OR ".join(f"coalesce({c.condition}, false)" for c in checks if c.fatal) or "false"
-    excl = " OR ".join(f"coalesce({c.condition}, false)" for c in checks if not c.fatal) or "false"
+    excluding = [c for c in checks if not c.fatal]
+    excl = " OR ".join(f"coalesce({c.condition}, false)" for c in excluding) or "false"
+    # Why a row is excluded, worked out in the same pass: exclusions can be many.
+    why = "".join(f" WHEN {c.condition} THEN {c.reason}" for c in excluding)
+    why_col = "".join(f" WHEN {c.condition} THEN {_sql_str(c.column)}" for c in excluding)
+    why = (
+        f"CASE{why} END AS _why, CASE{why_col} END AS _why_column" if excluding
+        else "CAST(NULL AS VARCHAR) AS _why, CAST(NULL AS VARCHAR) AS _why_column"
+    )
     cols = ", ".join(f"{quote('__t_' + n)} AS {quote(n)}" for n in schema.names)
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {relation} AS SELECT {cols}, _row, "
-            f"NOT ({excl}) AND ({fatal}) AS _bad, ({excl}) AS _excluded "
+            f"NOT ({excl}) AND ({fatal}) AS _bad, ({excl}) AS _excluded, {why} "
             f"FROM ({_full_sql(raw, schema, raw_types)}) AS full_rows"
         )
     except duckdb.Error as exc:
@@ -193,37 +217,44 @@ def build_typed(
 
 
 def row_issues(con: duckdb.DuckDBPyConnection, typed: Typed) -> list[RowIssue]:
-    """Reasons for every bad or excluded row, plus the reader's structural issues."""
-    issues: list[RowIssue] = []
-    raw, schema = typed.raw, SCHEMAS[typed.raw.table]
-    if typed.bad or typed.excluded:
-        raw_types = {k: v for k, v in raw_columns(con, raw).items() if k in schema.names}
-        shown = ", ".join(f"{quote(n)} := {quote(n)}" for n in raw_types)
-        # An excluded row is reported for its exclusion only; a bad one for what is wrong.
-        parts = [
-            f"SELECT _row, {_sql_str(c.column)} AS col, {c.reason} AS reason, {c.fatal} AS fatal, "
-            f"to_json(struct_pack({shown}))::VARCHAR AS raw FROM checked "
-            f"WHERE {'_bad' if c.fatal else '_excluded'} AND ({c.condition})"
-            for c in typed.checks
-        ]
-        sql = (
-            f"WITH checked AS MATERIALIZED (SELECT f.*, t._bad, t._excluded "
-            f"FROM ({_full_sql(raw, schema, raw_types)}) AS f "
-            f"JOIN (SELECT _row, _bad, _excluded FROM {typed.relation} WHERE _bad OR _excluded) t "
-            "USING (_row)) "
-            + " UNION ALL ".join(parts)
-            + " ORDER BY _row"
-        )
-        for row_no, col, reason, fatal, raw_text in con.execute(sql).fetchall():
-            issues.append(RowIssue(raw.file.name, int(row_no), col, str(reason), str(raw_text), bool(fatal)))
+    """Reasons for every bad row, plus the reader's structural issues.
+
+    Excluded rows keep their reason in the typed table (``_why``); they are
+    written to the rejects file straight from there.
+    """
+    issues = _bad_row_issues(con, typed) if typed.bad else []
+    raw = typed.raw
     structural = raw.structural(con) if raw.structural else []
     typed.structural = len({i.row for i in structural})
-    if issues or structural:
+    if issues or structural or typed.excluded:
         skipped = {i.row for i in structural}
         skipped |= set(raw.skipped_lines() if raw.skipped_lines else [])
         if skipped:
             issues = _renumber(con, typed, issues, sorted(skipped))
     return _whole_row_first(issues + structural)
+
+
+def _bad_row_issues(con: duckdb.DuckDBPyConnection, typed: Typed) -> list[RowIssue]:
+    """Every failed check of every bad row, from a second look at those rows only."""
+    raw, schema = typed.raw, SCHEMAS[typed.raw.table]
+    raw_types = {k: v for k, v in raw_columns(con, raw).items() if k in schema.names}
+    shown = ", ".join(f"{quote(n)} := {quote(n)}" for n in raw_types)
+    parts = [
+        f"SELECT _row, {_sql_str(c.column)} AS col, {c.reason} AS reason, "
+        f"to_json(struct_pack({shown}))::VARCHAR AS raw FROM checked WHERE {c.condition}"
+        for c in typed.checks
+        if c.fatal
+    ]
+    sql = (
+        f"WITH checked AS MATERIALIZED (SELECT * FROM ({_full_sql(raw, schema, raw_types)}) AS f "
+        f"WHERE _row IN (SELECT _row FROM {typed.relation} WHERE _bad)) "
+        + " UNION ALL ".join(parts)
+        + " ORDER BY _row"
+    )
+    return [
+        RowIssue(raw.file.name, int(row), col, str(reason), str(text))
+        for row, col, reason, text in con.execute(sql).fetchall()
+    ]
 
 
 def _whole_row_first(issues: list[RowIssue]) -> list[RowIssue]:

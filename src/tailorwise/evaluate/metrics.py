@@ -12,16 +12,18 @@ import numpy as np
 import scipy.sparse as sp
 
 ACCURACY = ("recall", "precision", "ndcg", "hr", "mrr", "map")
+ILD_CHUNK = 256  # users per Gram matrix in intra_list_diversity
 
 
 def hit_matrix(top: np.ndarray, truth: sp.csr_matrix) -> np.ndarray:
     """Boolean (n_users, K): is ``top[u, r]`` relevant for user ``u``."""
-    hits = np.zeros(top.shape, dtype=bool)
-    for u in range(top.shape[0]):
-        rel = truth.indices[truth.indptr[u] : truth.indptr[u + 1]]
-        if len(rel):
-            hits[u] = np.isin(top[u], rel)
-    return hits & (top >= 0)
+    # Vectorised: encode (user, item) pairs as one integer key and test membership
+    # once, instead of a Python loop over users (issue #3: < 30 s on Online Retail).
+    n_items = max(truth.shape[1], 1)
+    rows = np.repeat(np.arange(truth.shape[0], dtype=np.int64), np.diff(truth.indptr))
+    truth_keys = rows * n_items + truth.indices.astype(np.int64)
+    top_keys = np.arange(top.shape[0], dtype=np.int64)[:, None] * n_items + np.maximum(top, 0)
+    return np.isin(top_keys, truth_keys) & (top >= 0)
 
 
 def accuracy_at(hits: np.ndarray, n_relevant: np.ndarray, k: int) -> dict[str, np.ndarray]:
@@ -54,14 +56,20 @@ def coverage(top: np.ndarray, n_items: int) -> float:
 def novelty(top: np.ndarray, popularity: np.ndarray, n_users: int) -> np.ndarray:
     """Per-user mean self-information -log2(p(item)) of the recommended items."""
     p = np.clip(popularity / max(n_users, 1), 1e-12, 1.0)
-    info = np.where(top >= 0, -np.log2(p[np.maximum(top, 0)]), np.nan)
-    return np.nanmean(info, axis=1)
+    return _row_mean(top, -np.log2(p))
 
 
 def popularity_bias(top: np.ndarray, popularity: np.ndarray) -> np.ndarray:
     """Per-user average popularity (training interactions) of the recommended items (ARP)."""
-    pop = np.where(top >= 0, popularity[np.maximum(top, 0)], np.nan)
-    return np.nanmean(pop, axis=1)
+    return _row_mean(top, np.asarray(popularity, dtype=np.float64))
+
+
+def _row_mean(top: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Mean of ``value[item]`` over each row's valid items; NaN for an empty row, no warning."""
+    valid = top >= 0
+    total = np.where(valid, value[np.maximum(top, 0)], 0.0).sum(axis=1)
+    n = valid.sum(axis=1)
+    return np.divide(total, n, out=np.full(len(n), np.nan), where=n > 0)
 
 
 def intra_list_diversity(top: np.ndarray, item_vectors: sp.csr_matrix) -> np.ndarray:
@@ -69,17 +77,26 @@ def intra_list_diversity(top: np.ndarray, item_vectors: sp.csr_matrix) -> np.nda
 
     ``item_vectors`` is items x features (e.g. the transposed training
     matrix, so that two items are alike when the same users took both).
+    Items with an all-zero vector are alike to nothing (similarity 0).
     """
-    norms = np.sqrt(np.asarray(item_vectors.multiply(item_vectors).sum(axis=1))).ravel()
-    unit = sp.diags(1.0 / np.maximum(norms, 1e-12)) @ item_vectors
-    unit = sp.csr_matrix(unit)
+    vectors = sp.csr_matrix(item_vectors, dtype=np.float64)
+    norms = np.sqrt(np.asarray(vectors.multiply(vectors).sum(axis=1))).ravel()
+    unit = sp.csr_matrix(sp.diags(np.where(norms > 0, 1.0 / np.maximum(norms, 1e-300), 0.0)) @ vectors)
+    valid = top >= 0
+    n = valid.sum(axis=1)
+    pair_sum = np.zeros(top.shape[0])
+    # Vectorised by chunks of users: one Gram matrix over the items the chunk was
+    # shown, then a gather of every (i, j) pair, instead of a loop over users.
+    for s in range(0, top.shape[0], ILD_CHUNK):
+        t = top[s : s + ILD_CHUNK]
+        items, local = np.unique(np.maximum(t, 0), return_inverse=True)
+        local = local.reshape(t.shape)
+        gram = (unit[items] @ unit[items].T).toarray()
+        sim = gram[local[:, :, None], local[:, None, :]]
+        ok = valid[s : s + ILD_CHUNK]
+        sim *= ok[:, :, None] & ok[:, None, :]
+        pair_sum[s : s + ILD_CHUNK] = sim.sum(axis=(1, 2)) - np.einsum("ujj->u", sim)
     out = np.full(top.shape[0], np.nan)
-    for u in range(top.shape[0]):
-        items = top[u][top[u] >= 0]
-        if len(items) < 2:
-            continue
-        v = unit[items]
-        sim = (v @ v.T).toarray()
-        n = len(items)
-        out[u] = 1.0 - (sim.sum() - np.trace(sim)) / (n * (n - 1))
+    many = n >= 2
+    out[many] = 1.0 - pair_sum[many] / (n[many] * (n[many] - 1))
     return out

@@ -1,0 +1,76 @@
+"""``tailorwise synth``: write a synthetic shop, optionally ingest it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from pydantic import ValidationError
+
+from tailorwise.cli.common import DbOption, console, opened_store, step_progress, user_errors
+from tailorwise.cli.ingest import print_report
+from tailorwise.data.synth import SynthConfig, generate
+from tailorwise.errors import ConfigError
+
+
+def synth_command(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the files into.")],
+    users: Annotated[int, typer.Option("--users", help="Number of users")] = 10_000,
+    items: Annotated[int, typer.Option("--items", help="Number of items")] = 2_000,
+    events: Annotated[int, typer.Option("--events", help="Number of events")] = 200_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed")] = 0,
+    events_format: Annotated[
+        str, typer.Option("--events-format", help="parquet or csv (events file only)")
+    ] = "parquet",
+    then_ingest: Annotated[
+        bool, typer.Option("--ingest", help="Ingest the folder into the store afterwards")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Generate a seeded synthetic shop that `ingest --format events` reads as is."""
+    with user_errors():
+        cfg = _config(users, items, events, seed, events_format)
+        with step_progress("synth") as progress:
+            task = progress.add_task(f"writing {cfg.n_events:,} events", total=cfg.n_events)
+            report = generate(
+                cfg, out_dir, lambda done, total: progress.update(task, completed=done)
+            )
+    console.print(
+        f"wrote {report.users:,} users, {report.items:,} items, {report.events:,} events and "
+        f"{report.exposures:,} exposures to {report.out_dir}", highlight=False,
+    )
+    if then_ingest:
+        _ingest(out_dir, db)
+
+
+def _config(users: int, items: int, events: int, seed: int, events_format: str) -> SynthConfig:
+    fmt: Literal["parquet", "csv"]
+    if events_format == "csv":
+        fmt = "csv"
+    elif events_format == "parquet":
+        fmt = "parquet"
+    else:
+        raise ConfigError(f"--events-format must be parquet or csv, not '{events_format}'")
+    try:
+        return SynthConfig(
+            n_users=users, n_items=items, n_events=events, seed=seed, events_format=fmt
+        )
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"invalid synth settings: {problems}") from exc
+
+
+def _ingest(out_dir: Path, db: str | None) -> None:
+    from tailorwise.data.ingest import ingest
+
+    with opened_store(db) as store, step_progress("ingest") as progress:
+        task = progress.add_task(f"ingest {out_dir.name}", total=1)
+
+        def show(label: str, done: int, total: int) -> None:
+            progress.update(task, description=label, completed=done, total=total)
+
+        report = ingest(out_dir, "events", store, progress=show)
+    print_report(report)

@@ -1,0 +1,114 @@
+"""Issue #3: train, evaluate and recommend, run as a user runs them (real subprocesses)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tailorwise.errors import ConfigError
+from tailorwise.recommend.registry import model_names
+from tailorwise.recommend.training import DEFAULT_MODEL, load_config, resolve_config
+
+EXE = [sys.executable, "-m", "tailorwise.cli"]
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200", "TAILORWISE_DB": str(cwd / "ml.duckdb")}
+    return subprocess.run([*EXE, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def workdir(shared_data: Callable[[str], Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with MovieLens 100K ingested into ./ml.duckdb and the popular model trained."""
+    cwd = tmp_path_factory.mktemp("cli")
+    ingest = run("ingest", str(shared_data("movielens-100k")), "--format", "movielens", cwd=cwd)
+    assert ingest.returncode == 0, ingest.stderr
+    train = run("train", "--model", "popular", cwd=cwd)
+    assert train.returncode == 0, train.stderr
+    assert "trained popular on 100,000 user-item pairs" in train.stdout
+    return cwd
+
+
+def test_train_keeps_versions_and_latest_pointers(workdir: Path) -> None:
+    (workdir / "trend.toml").write_text(
+        '[model]\nname = "trending"\nparams = { half_life_days = 60.0 }\n'
+        '[weighting]\nrating = "binary"\n', encoding="utf-8")
+    result = run("train", "--config", "trend.toml", "--out", "other", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    version = (workdir / "other" / "trending" / "latest").read_text(encoding="utf-8").strip()
+    assert (workdir / "other" / "latest").read_text(encoding="utf-8").strip() == f"trending/{version}"
+    saved = workdir / "other" / "trending" / version
+    assert '"half_life_days": 60.0' in (saved / "model.json").read_text(encoding="utf-8")
+    assert (workdir / "models" / "latest").read_text(encoding="utf-8").startswith("popular/")
+
+
+def test_recommend_one_user_prints_titles_and_reasons(workdir: Path) -> None:
+    result = run("recommend", "1", "-k", "5", "--exclude-item", "294", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if "popular: liked by" in line]
+    assert len(rows) == 5
+    assert "Liar Liar (1997)" not in result.stdout  # item 294, the most popular, excluded
+    assert "English Patient, The (1996)" in rows[0]
+    comedy = run("recommend", "1", "-k", "3", "--category", "Comedy", cwd=workdir)
+    assert comedy.returncode == 0 and "Liar Liar (1997)" in comedy.stdout
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_batch_export_for_every_user(workdir: Path, suffix: str) -> None:
+    out = workdir / "export" / f"recs{suffix}"
+    result = run("recommend", "--all-users", "-k", "5", "--output", str(out), cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(out, dtype={"user_id": str}) if suffix == ".csv" else pd.read_parquet(out)
+    assert list(frame.columns) == ["user_id", "item_id", "score", "rank", "reason"]
+    assert len(frame) == 943 * 5 and frame["user_id"].nunique() == 943
+    assert frame.groupby("user_id")["rank"].apply(list).map(lambda r: r == [1, 2, 3, 4, 5]).all()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("recommend", "no-such-user"), "unknown user(s): 'no-such-user'"),
+        (("recommend", "1", "-k", "0"), "k must be a positive number of items, got 0"),
+        (("recommend", "--all-users"), "--all-users needs --output FILE.csv or FILE.parquet"),
+        (("train", "--model", "nope"), "unknown model 'nope'; choose one of: popular"),
+        (("recommend", "1", "--model-dir", "empty"), "run `tailorwise train` first"),
+        (("evaluate", "--model", "nope"), "unknown model 'nope'"),
+    ],
+)
+def test_bad_requests_get_clear_errors(workdir: Path, args: tuple[str, ...], message: str) -> None:
+    result = run(*args, cwd=workdir)
+    assert result.returncode == 1
+    assert message in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+
+
+def test_evaluate_prints_the_metric_table(workdir: Path) -> None:
+    result = run("evaluate", "--model", "trending", "--protocol", "leave-last-out",
+                 "--tune-trials", "2", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    assert "trending on leave-last-out test: 943 users" in result.stdout
+    ndcg = next(line for line in result.stdout.splitlines() if "ndcg" in line)
+    values = [float(v) for v in ndcg.replace("│", " ").split()[1:]]
+    assert len(values) == 3 and 0 < values[0] <= values[1] <= values[2] < 1
+    assert "half_life_days" in result.stdout
+
+
+def test_default_model_is_registered() -> None:
+    assert DEFAULT_MODEL in model_names()
+    assert resolve_config(None, None).model.name == DEFAULT_MODEL
+
+
+def test_bad_train_config_names_file_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[model]\nname = "ease"\n[weighting]\nrating = "stars"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bad\.toml: invalid train config: weighting\.rating"):
+        load_config(bad)
+    with pytest.raises(ConfigError, match=r"must be a \.json or \.toml"):
+        load_config(bad.rename(tmp_path / "bad.yaml"))
