@@ -115,7 +115,10 @@ def _staged_view(typed: Typed, source_id: str) -> tuple[str, str]:
 def write_rejects(
     con: duckdb.DuckDBPyConnection, path: Path, issues: list[RowIssue], typed_all: list[Typed]
 ) -> None:
-    """One CSV of every row not loaded: bad rows with their reasons, and excluded rows."""
+    """One CSV of every row not loaded: bad rows with their reasons, then excluded rows.
+
+    Each part is in file order already, so the (slow, large) sort is skipped.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     bad = pa.table({
         "file": [i.file for i in issues], "row": pa.array([i.row for i in issues], pa.int64()),
@@ -137,7 +140,7 @@ def write_rejects(
     target = str(path).replace("'", "''")
     try:
         con.execute(
-            f"COPY ({' UNION ALL '.join(parts)} ORDER BY 1, 2) TO '{target}' (FORMAT csv, HEADER)"
+            f"COPY ({' UNION ALL '.join(parts)}) TO '{target}' (FORMAT csv, HEADER)"
         )
     finally:
         con.unregister("_bad_issues")
@@ -194,9 +197,7 @@ def ingest(
         if progress:
             progress("done", steps, steps)
     finally:
-        for t in typed_all:
-            con.execute(f"DROP VIEW IF EXISTS {t.relation}_ok")
-            con.execute(f"DROP TABLE IF EXISTS {t.relation}")
+        _drop_staging(con, typed_all)
     return IngestReport(
         path=str(src),
         format=fmt,
@@ -205,6 +206,17 @@ def ingest(
         issues_shown=[i.describe() for i in issues if i.fatal][:MAX_SHOWN],
         seconds=time.perf_counter() - start,
     )
+
+
+def _drop_staging(con: duckdb.DuckDBPyConnection, typed_all: list[Typed]) -> None:
+    for t in typed_all:
+        con.execute(f"DROP VIEW IF EXISTS {t.relation}_ok")
+        con.execute(f"DROP TABLE IF EXISTS {t.relation}")
+    cached = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, '_src_')"
+    ).fetchall()
+    for (name,) in cached:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _issues_of(con: duckdb.DuckDBPyConnection, typed: Typed) -> list[RowIssue]:

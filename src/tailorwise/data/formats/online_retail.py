@@ -87,11 +87,16 @@ def _source_exprs(found: dict[str, str]) -> dict[str, str]:
         text[optional] = "CAST(NULL AS VARCHAR)"
     # A float CustomerID (17850.0, NaN for none) becomes '17850' or NULL.
     cust = text["customer"]
-    text["customer"] = f"NULLIF(lower(regexp_replace({cust}, '\\.0+$', '')), 'nan')"
+    # (cheap tests first: regular expressions only run on the rows that need them)
+    text["customer"] = (
+        f"CASE WHEN lower({cust}) = 'nan' THEN NULL WHEN contains({cust}, '.') "
+        f"THEN regexp_replace({cust}, '\\.0+$', '') ELSE {cust} END"
+    )
     date = text["date"]
     text["date"] = (
-        f"CASE WHEN regexp_full_match({date}, '{_US_DATE}') THEN strftime(try_strptime({date}, "
-        f"['%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S']), '%Y-%m-%d %H:%M:%S') ELSE {date} END"
+        f"CASE WHEN contains({date}, '/') AND regexp_full_match({date}, '{_US_DATE}') THEN "
+        f"strftime(try_strptime({date}, ['%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S']), "
+        f"'%Y-%m-%d %H:%M:%S') ELSE {date} END"
     )
     return text
 
@@ -199,13 +204,12 @@ class OnlineRetailLoader:
                 f"{file}: the online-retail format reads .parquet or .csv (gzipped too); "
                 "save an Excel workbook as CSV first."
             )
-        readers = [DelimitedFile(file, delimiter=options.delimiter) for _ in range(3)]
-        exprs = _source_exprs(_resolve(file, readers[0].columns(con)))
-        users, items, events = (r.select(exprs) for r in readers)
-        # Only the events scan reports lines the reader rejected, so each is counted once.
+        reader = DelimitedFile(file, delimiter=options.delimiter)
+        src = reader.select_once(con, _source_exprs(_resolve(file, reader.columns(con))))
+        # One read of the file; the events table reports lines the reader rejected.
         return [
-            RawTable(Table.users, file, _users_sql(users), [], readers[0].silent_structural, 1),
-            RawTable(Table.items, file, _items_sql(items), [], readers[1].silent_structural, 1),
-            RawTable(Table.events, file, _events_sql(events), _event_checks(),
-                     readers[2].structural, 1),
+            RawTable(Table.users, file, _users_sql(src), header_lines=1),
+            RawTable(Table.items, file, _items_sql(src), header_lines=1),
+            RawTable(Table.events, file, _events_sql(src), _event_checks(), reader.structural, 1,
+                     skipped_lines=reader.blank_lines),
         ]

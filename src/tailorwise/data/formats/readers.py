@@ -99,6 +99,20 @@ class DelimitedFile:
             f"row_number() OVER () + {offset} AS _row FROM {self.scan}"
         )
 
+    def select_once(self, con: duckdb.DuckDBPyConnection, exprs: Mapping[str, str]) -> str:
+        """Read the file once, with ``exprs`` applied, into a temp table; SQL over it.
+
+        For formats that derive several tables from one file: each derived
+        table then reads memory, not the (often gzipped) file again, and the
+        expressions run once. The engine drops ``_src_*`` tables at the end.
+        """
+        name = f"_src_{next(_counter)}"
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {self.select(exprs)}")
+        except duckdb.Error as exc:
+            raise IngestError(f"{self.path}: cannot read as delimited text: {exc}") from exc
+        return f"SELECT * FROM {name}"
+
     def repeated_header(self, mapping: Mapping[str, str]) -> Check:
         """A check for header lines repeated inside the data (concatenated exports)."""
         cond = " AND ".join(
