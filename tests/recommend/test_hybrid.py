@@ -1,0 +1,89 @@
+"""Issue #3: the hybrid blends models, tunes its weights on validation, covers cold items."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from tests.contracts.recommender_contract import RecommenderContract
+from tests.recommend.test_content import SEQUEL, with_cold_sequel
+
+from tailorwise.columns import Columns as C
+from tailorwise.data.interactions import Interactions
+from tailorwise.errors import ConfigError
+from tailorwise.evaluate.split import Split
+from tailorwise.recommend.artifacts import load_model
+from tailorwise.recommend.hybrid import HybridRecommender, normalize_scores
+
+POPULAR_CONTENT: list[dict[str, Any]] = [{"name": "popular"}, {"name": "content", "params": {"half_life_days": 7.0}}]
+
+
+class TestHybrid(RecommenderContract):
+    """Weights left to ``fit``: it tunes them on a split of its own training data."""
+
+    def make_model(self) -> HybridRecommender:
+        return HybridRecommender(components=POPULAR_CONTENT, n_trials=6)
+
+
+def test_tuning_sees_only_train_and_validation(ml_split: Split) -> None:
+    comps = [{"name": "ease", "params": {"l2": 200.0}}, *POPULAR_CONTENT]
+    model = HybridRecommender(components=comps, n_trials=12, seed=3)
+    result = model.tune(ml_split.train, ml_split.validation)
+    # Components are fitted on train only; the test part is never passed in.
+    assert model.data_ is ml_split.train
+    assert all(c.data_ is ml_split.train for c in model.components_)
+    assert model.weights == result.weights and sum(result.weights) == pytest.approx(1.0)
+    assert result.value >= max(result.single.values()) - 1e-9
+    again = HybridRecommender(components=comps, n_trials=12, seed=3)
+    assert again.tune(ml_split.train, ml_split.validation).weights == result.weights
+
+
+def test_hybrid_covers_cold_items(ml_small: Interactions, tmp_path: Path) -> None:
+    data, original = with_cold_sequel(ml_small, user=0)
+    user = str(ml_small.users.external[0])
+    model = HybridRecommender(components=POPULAR_CONTENT, weights=[0.8, 0.2]).fit(data)
+    recs = model.recommend([user], k=10).for_user(user)
+    assert SEQUEL in recs[C.item].tolist(), "content takes over for the cold item"
+    reason = recs.loc[recs[C.item] == SEQUEL, "reason"].iloc[0]
+    assert reason == f"similar to {original}, which you liked"
+    assert recs["reason"].str.startswith("popular").any(), "warm items keep popular's reason"
+    loaded = load_model(model.save(tmp_path / "hybrid"))
+    assert loaded.recommend([user], k=10).items_of(user) == recs[C.item].tolist()
+
+
+def test_normalisation_is_per_user_over_unseen_items(ml_small: Interactions) -> None:
+    seen = ml_small.seen()[:3]
+    raw = np.random.default_rng(0).normal(size=(3, ml_small.n_items)) * [[1], [10], [100]]
+    unseen = np.ones(raw.shape, dtype=bool)
+    unseen[np.repeat(np.arange(3), np.diff(seen.indptr)), seen.indices] = False
+    z = normalize_scores(raw, seen, "zscore")
+    for u in range(3):
+        assert z[u, unseen[u]].mean() == pytest.approx(0.0, abs=1e-9)
+        assert z[u, unseen[u]].std() == pytest.approx(1.0)
+    mm = normalize_scores(raw, seen, "minmax")
+    assert mm[unseen].min() == pytest.approx(0.0) and mm[unseen].max() == pytest.approx(1.0)
+    assert (np.argsort(mm, axis=1) == np.argsort(raw, axis=1)).all()
+    rank = normalize_scores(raw, seen, "rank")
+    assert all(rank[u, ~unseen[u]].max() < rank[u, unseen[u]].min() for u in range(3))
+    assert (rank.max(axis=1) == 1.0).all()
+    model = HybridRecommender(components=POPULAR_CONTENT, weights=[1, 1], normalize="rank")
+    assert len(model.fit(ml_small).recommend([str(ml_small.users.external[0])], k=5)) == 5
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"weights": [1.0]}, "weights must be 2"),
+        ({"weights": [-1.0, 2.0]}, "non-negative"),
+        ({"components": []}, "components is empty"),
+        ({"components": [{"name": "nope"}]}, "unknown model 'nope'"),
+        ({"normalize": "softmax"}, "normalize must be"),
+    ],
+)
+def test_bad_configs_are_refused(ml_small: Interactions, params: dict[str, object],
+                                 message: str) -> None:
+    base: dict[str, object] = {"components": POPULAR_CONTENT}
+    with pytest.raises(ConfigError, match=message):
+        HybridRecommender(**{**base, **params}).fit(ml_small)  # type: ignore[arg-type]
