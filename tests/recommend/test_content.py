@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from tests.contracts.recommender_contract import RecommenderContract
 
 from tailorwise.columns import Columns as C
 from tailorwise.data.ingest import ingest
@@ -18,6 +17,7 @@ from tailorwise.recommend.content import ContentRecommender
 from tailorwise.recommend.popular import PopularRecommender
 from tailorwise.recommend.text import MINILM_DIM, minilm_embed, tag_text, with_item_text
 from tailorwise.store.duckdb import DuckDBStore
+from tests.contracts.recommender_contract import RecommenderContract
 
 SEQUEL = "sequel-of-a-liked-film"
 

@@ -7,8 +7,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from tests.contracts.recommender_contract import RecommenderContract
-from tests.recommend.test_content import SEQUEL, with_cold_sequel
 
 from tailorwise.columns import Columns as C
 from tailorwise.data.interactions import Interactions
@@ -16,6 +14,8 @@ from tailorwise.errors import ConfigError
 from tailorwise.evaluate.split import Split
 from tailorwise.recommend.artifacts import load_model
 from tailorwise.recommend.hybrid import HybridRecommender, normalize_scores
+from tests.contracts.recommender_contract import RecommenderContract
+from tests.recommend.test_content import SEQUEL, with_cold_sequel
 
 POPULAR_CONTENT: list[dict[str, Any]] = [{"name": "popular"}, {"name": "content", "params": {"half_life_days": 7.0}}]
 

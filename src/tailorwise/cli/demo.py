@@ -1,8 +1,9 @@
 """``tailorwise demo``: the main job, end to end on the embedded default store.
 
-Today it ingests a real data set from ``../shared/data`` (or a synthetic shop
-when that folder is absent) and shows the store's statistics. Later steps
-(train, evaluate, serve) join the same command.
+It ingests a real data set from ``../shared/data`` (or a synthetic shop when
+that folder is absent), shows the store's statistics, evaluates the default
+recommender against popularity on a leave-last-out split, trains it on
+everything and prints sample recommendations. Serving joins it later.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Annotated
 import typer
 
 from tailorwise.cli.common import DbOption, console, opened_store, step_progress
+from tailorwise.cli.demo_recommend import evaluate_default, train_and_show
 from tailorwise.cli.ingest import print_report, print_summary
 from tailorwise.config import Settings
 from tailorwise.data.ingest import IngestReport, default_rejects_path, ingest
@@ -53,8 +55,9 @@ def demo_command(
     data_dir: Annotated[Path | None, typer.Option(help="Folder of public data sets "
                                                   "[env: TAILORWISE_DATA_DIR]")] = None,
     dataset: Annotated[str, typer.Option(help=f"One of: {', '.join(DATASETS)}")] = "movielens-100k",
+    models: Annotated[Path, typer.Option(help="Where trained models are saved")] = Path("models"),
 ) -> None:
-    """Run the main job: ingest a real data set (or a synthetic shop) and show its stats."""
+    """Run the main job: ingest, stats, evaluate, train and recommend."""
     folder = (data_dir or Path(Settings().data_dir)) / dataset
     with opened_store(db) as store:
         if dataset not in DATASETS:
@@ -68,3 +71,7 @@ def demo_command(
         print_report(report)
         console.print("[bold]2. stats[/]")
         print_summary(store.summary())
+        console.print("[bold]3. evaluate[/] the default model against popularity")
+        if evaluate_default(store):
+            console.print("[bold]4. train[/] on everything and recommend")
+            train_and_show(store, models)

@@ -29,7 +29,7 @@ class ArtifactError(TailorwiseError):
     """A model artifact is missing, damaged or from an incompatible version."""
 
 
-def save_model(model: Any, path: Path) -> Path:  # noqa: ANN401 - any BaseRecommender
+def save_model(model: Any, path: Path) -> Path:
     model.check_fitted()
     path.mkdir(parents=True, exist_ok=True)
     data: Interactions = model.data_
@@ -51,7 +51,7 @@ def save_model(model: Any, path: Path) -> Path:  # noqa: ANN401 - any BaseRecomm
     return path
 
 
-def load_model(path: str | Path) -> Any:  # noqa: ANN401 - any BaseRecommender
+def load_model(path: str | Path) -> Any:
     from tailorwise.recommend.registry import model_class
 
     path = Path(path)

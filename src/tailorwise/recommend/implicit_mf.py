@@ -1,0 +1,172 @@
+"""ALS and BPR matrix factorization, through the ``implicit`` library.
+
+The training matrix is built once and handed to implicit as it is (CSR,
+float32), so the fit costs what implicit's own call costs. BLAS is held to
+one thread during the fit, as implicit recommends: its OpenMP loops run the
+solves in parallel, and a BLAS thread pool inside them oversubscribes the
+cores.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from implicit.cpu.als import AlternatingLeastSquares
+from implicit.cpu.bpr import BayesianPersonalizedRanking
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+from tailorwise.data.interactions import Interactions
+from tailorwise.errors import ConfigError
+from tailorwise.recommend.base import BaseRecommender
+from tailorwise.recommend.itemknn import item_titles
+
+
+def _positive_int(model: str, name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{model}: {name} must be a positive integer, got {value!r}")
+
+
+def _number(model: str, name: str, value: Any, low: float, strict: bool = True) -> None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok or not (value > low if strict else value >= low):
+        raise ConfigError(f"{model}: {name} must be a number {'>' if strict else '>='} {low}, "
+                          f"got {value!r}")
+
+
+class _ImplicitMF(BaseRecommender):
+    """Shared parts: parameter checks, scores from factors, saved state."""
+
+    factors: int
+    regularization: float
+    iterations: int
+    seed: int
+    num_threads: int
+    verbose: bool
+
+    def _check_params(self) -> None:
+        _positive_int(self.name, "factors", self.factors)
+        _positive_int(self.name, "iterations", self.iterations)
+        _number(self.name, "regularization", self.regularization, 0.0, strict=False)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError(f"{self.name}: seed must be an integer >= 0, got {self.seed!r}")
+        if isinstance(self.num_threads, bool) or not isinstance(self.num_threads, int) \
+                or self.num_threads < 0:
+            raise ConfigError(f"{self.name}: num_threads must be >= 0 (0 = all cores), "
+                              f"got {self.num_threads!r}")
+
+    def _make(self) -> Any:
+        raise NotImplementedError
+
+    def _fit(self, data: Interactions) -> None:
+        with threadpool_limits(1, "blas"):
+            model = self._make()
+            model.fit(data.matrix(), show_progress=bool(self.verbose))
+        self.user_factors_ = model.user_factors
+        self.item_factors_ = model.item_factors
+
+    def _scores(self, user_idx: np.ndarray) -> np.ndarray:
+        return self.user_factors_[user_idx] @ self.item_factors_.T
+
+    def _get_state(self) -> dict[str, np.ndarray]:
+        return {"user_factors": self.user_factors_, "item_factors": self.item_factors_}
+
+    def _set_state(self, state: dict[str, np.ndarray]) -> None:
+        self.user_factors_ = state["user_factors"]
+        self.item_factors_ = state["item_factors"]
+
+
+class ALSRecommender(_ImplicitMF):
+    """Implicit-feedback ALS (Hu, Koren, Volinsky 2008); confidence = ``alpha`` x weight."""
+
+    name = "als"
+    reason = "matches your taste profile"
+
+    def __init__(
+        self,
+        factors: int = 64,
+        regularization: float = 0.05,
+        alpha: float = 1.0,
+        iterations: int = 15,
+        seed: int = 0,
+        num_threads: int = 0,
+        verbose: bool = True,
+    ) -> None:
+        self.factors = factors
+        self.regularization = regularization
+        self.alpha = alpha
+        self.iterations = iterations
+        self.seed = seed
+        self.num_threads = num_threads
+        self.verbose = verbose
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        _number(self.name, "alpha", self.alpha, 0.0)
+
+    def _make(self) -> AlternatingLeastSquares:
+        return AlternatingLeastSquares(
+            factors=self.factors, regularization=self.regularization, alpha=self.alpha,
+            iterations=self.iterations, num_threads=self.num_threads, random_state=self.seed,
+        )
+
+    def _reasons(self, user_idx: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """implicit's ``explain``: the liked item that contributes most to each score."""
+        with threadpool_limits(1, "blas"):
+            als = self._make()
+        als.user_factors, als.item_factors = self.user_factors_, self.item_factors_
+        liked = self.data_.matrix()
+        titles = item_titles(self.data_)
+        out = np.full(items.shape, self.reason, dtype=object)
+        for row, user in enumerate(user_idx):
+            mine, cache = liked[user], None
+            if mine.nnz == 0:
+                continue
+            for col, item in enumerate(items[row]):
+                if item < 0:
+                    continue
+                _, top, cache = als.explain(0, mine, int(item), user_weights=cache, N=1)
+                if top and top[0][1] > 0:
+                    out[row, col] = f"because you liked {titles[top[0][0]]}"
+        return out
+
+
+class BPRRecommender(_ImplicitMF):
+    """Bayesian Personalized Ranking by SGD (Rendle et al. 2009).
+
+    implicit's BPR updates the factors from several threads without locks,
+    so results repeat exactly for a seed only with ``num_threads=1`` (the
+    default); more threads are faster and differ slightly from run to run.
+    """
+
+    name = "bpr"
+    reason = "matches your taste profile"
+
+    def __init__(
+        self,
+        factors: int = 64,
+        learning_rate: float = 0.01,
+        regularization: float = 0.01,
+        iterations: int = 100,
+        seed: int = 0,
+        num_threads: int = 1,
+        verbose: bool = True,
+    ) -> None:
+        self.factors = factors
+        self.learning_rate = learning_rate
+        self.regularization = regularization
+        self.iterations = iterations
+        self.seed = seed
+        self.num_threads = num_threads
+        self.verbose = verbose
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        _number(self.name, "learning_rate", self.learning_rate, 0.0)
+
+    def _make(self) -> BayesianPersonalizedRanking:
+        return BayesianPersonalizedRanking(
+            factors=self.factors, learning_rate=self.learning_rate,
+            regularization=self.regularization, iterations=self.iterations,
+            num_threads=self.num_threads, random_state=self.seed,
+        )
