@@ -52,8 +52,9 @@ def _child(argv: list[str]) -> None:
         con.close()
     else:
         with DuckDBStore(db) as store:
-            report = ingest(path, argv[3], store, on_error="skip",
-                            rejects_path=db.with_suffix(".rejects.csv"))
+            report = ingest(
+                path, argv[3], store, on_error="skip", rejects_path=db.with_suffix(".rejects.csv")
+            )
         rows = report.loaded + report.rejected + report.excluded
     seconds = time.perf_counter() - start
     print(json.dumps({"seconds": seconds, "rows": rows, "peak_rss_mib": peak_rss_mib()}))
@@ -82,8 +83,12 @@ class Runs:
         return statistics.median(self.seconds)
 
     def summary(self) -> dict[str, Any]:
-        return {**asdict(self), "median_s": self.median_s, "rows_per_s": self.rows / self.median_s,
-                "max_peak_rss_mib": max(self.peak_rss_mib)}
+        return {
+            **asdict(self),
+            "median_s": self.median_s,
+            "rows_per_s": self.rows / self.median_s,
+            "max_peak_rss_mib": max(self.peak_rss_mib),
+        }
 
 
 @dataclass
@@ -130,8 +135,14 @@ def run_case(case: Case, work: Path, repeats: int) -> None:
 def synthetic_case(work: Path, events: int) -> Case:
     from tailorwise.data.synth import SynthConfig, generate
 
-    cfg = SynthConfig(n_users=max(10, events // 100), n_items=max(10, events // 500),
-                      n_events=events, seed=0, events_format="csv", chunk_events=500_000)
+    cfg = SynthConfig(
+        n_users=max(10, events // 100),
+        n_items=max(10, events // 500),
+        n_events=events,
+        seed=0,
+        events_format="csv",
+        chunk_events=500_000,
+    )
     folder = work / f"synth-{events}"
     marker = folder / "synth-config.json"
     gen: dict[str, float] = {}  # stays empty when the data of an earlier run is reused
@@ -141,16 +152,23 @@ def synthetic_case(work: Path, events: int) -> Case:
         generate(cfg, folder)
         marker.write_text(cfg.model_dump_json())
         gen = {"seconds": time.perf_counter() - start, "peak_rss_mib": peak_rss_mib()}
-        print(f"   generated in {gen['seconds']:.1f}s, peak RSS {gen['peak_rss_mib']:.0f} MiB",
-              flush=True)
+        print(
+            f"   generated in {gen['seconds']:.1f}s, peak RSS {gen['peak_rss_mib']:.0f} MiB",
+            flush=True,
+        )
     ingest_dir = work / f"ingest-{events}"  # events.csv plus the small users/items files
     ingest_dir.mkdir(exist_ok=True)
     for name in ("users.parquet", "items.parquet", "events.csv"):
         link = ingest_dir / name
         if not link.exists():
             link.symlink_to(folder / name)
-    case = Case(f"synthetic {events:,} events (events.csv)", ingest_dir, "events",
-                folder / "events.csv", events)
+    case = Case(
+        f"synthetic {events:,} events (events.csv)",
+        ingest_dir,
+        "events",
+        folder / "events.csv",
+        events,
+    )
     case.generate = gen
     return case
 
@@ -162,8 +180,9 @@ def retail_case() -> Case | None:
     if not RETAIL.exists():
         print(f"skipping UCI Online Retail: {RETAIL} not found", flush=True)
         return None
-    return Case("UCI Online Retail (online_retail.csv.gz)", RETAIL, "online-retail", RETAIL,
-                541_909)
+    return Case(
+        "UCI Online Retail (online_retail.csv.gz)", RETAIL, "online-retail", RETAIL, 541_909
+    )
 
 
 # --------------------------------------------------------------- the report
@@ -178,35 +197,53 @@ def machine() -> dict[str, Any]:
                 cpu = line.split(":", 1)[1].strip()
                 break
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem, 1),
-            "python": platform.python_version(), "duckdb": duckdb.__version__,
-            "platform": platform.platform()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem, 1),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "platform": platform.platform(),
+    }
 
 
 def result_of(case: Case) -> dict[str, Any]:
     ratio = case.ours.median_s / case.plain.median_s
-    paired = statistics.median(o / p for o, p in zip(case.ours.seconds, case.plain.seconds,
-                                                      strict=True))
+    paired = statistics.median(
+        o / p for o, p in zip(case.ours.seconds, case.plain.seconds, strict=True)
+    )
     rss_gib = max(case.ours.peak_rss_mib) / 1024
-    return {"case": case.name, "format": case.fmt, "rows": case.rows,
-            "ours": case.ours.summary(), "plain_duckdb": case.plain.summary(),
-            "ratio": ratio, "paired_ratio_median": paired, "generate": case.generate,
-            "ratio_target": RATIO_TARGET, "ratio_met": ratio <= RATIO_TARGET,
-            "peak_rss_gib": rss_gib, "rss_target_gib": RSS_TARGET_GIB,
-            "rss_met": rss_gib <= RSS_TARGET_GIB}
+    return {
+        "case": case.name,
+        "format": case.fmt,
+        "rows": case.rows,
+        "ours": case.ours.summary(),
+        "plain_duckdb": case.plain.summary(),
+        "ratio": ratio,
+        "paired_ratio_median": paired,
+        "generate": case.generate,
+        "ratio_target": RATIO_TARGET,
+        "ratio_met": ratio <= RATIO_TARGET,
+        "peak_rss_gib": rss_gib,
+        "rss_target_gib": RSS_TARGET_GIB,
+        "rss_met": rss_gib <= RSS_TARGET_GIB,
+    }
 
 
 def markdown(results: list[dict[str, Any]]) -> str:
-    lines = ["| case | rows | runs | ours (s) | ours rows/s | ours peak RSS | "
-             "DuckDB read_csv (s) | DuckDB peak RSS | ratio ours/plain | paired ratio |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| case | rows | runs | ours (s) | ours rows/s | ours peak RSS | "
+        "DuckDB read_csv (s) | DuckDB peak RSS | ratio ours/plain | paired ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         o, p = r["ours"], r["plain_duckdb"]
         lines.append(
             f"| {r['case']} | {r['rows']:,} | {len(o['seconds'])} | {o['median_s']:.2f} | "
             f"{o['rows_per_s']:,.0f} | {o['max_peak_rss_mib']:,.0f} MiB | {p['median_s']:.2f} | "
             f"{p['max_peak_rss_mib']:,.0f} MiB | {r['ratio']:.2f}x | "
-            f"{r['paired_ratio_median']:.2f}x |")
+            f"{r['paired_ratio_median']:.2f}x |"
+        )
     return "\n".join(lines)
 
 
@@ -215,17 +252,36 @@ def print_table(results: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
     table = Table(title="ingest: ours vs DuckDB read_csv (median of runs)")
-    for col in ("case", "rows", "ours s", "rows/s", "ours RSS MiB", "plain s", "plain RSS MiB",
-                "ratio", "targets"):
+    for col in (
+        "case",
+        "rows",
+        "ours s",
+        "rows/s",
+        "ours RSS MiB",
+        "plain s",
+        "plain RSS MiB",
+        "ratio",
+        "targets",
+    ):
         table.add_column(col, justify="left" if col in ("case", "targets") else "right")
     for r in results:
         o, p = r["ours"], r["plain_duckdb"]
-        met = ("ratio ok" if r["ratio_met"] else "ratio MISSED") + ", " + (
-            "rss ok" if r["rss_met"] else "rss MISSED")
-        table.add_row(r["case"], f"{r['rows']:,}", f"{o['median_s']:.2f}",
-                      f"{o['rows_per_s']:,.0f}", f"{o['max_peak_rss_mib']:,.0f}",
-                      f"{p['median_s']:.2f}", f"{p['max_peak_rss_mib']:,.0f}",
-                      f"{r['ratio']:.2f}x", met)
+        met = (
+            ("ratio ok" if r["ratio_met"] else "ratio MISSED")
+            + ", "
+            + ("rss ok" if r["rss_met"] else "rss MISSED")
+        )
+        table.add_row(
+            r["case"],
+            f"{r['rows']:,}",
+            f"{o['median_s']:.2f}",
+            f"{o['rows_per_s']:,.0f}",
+            f"{o['max_peak_rss_mib']:,.0f}",
+            f"{p['median_s']:.2f}",
+            f"{p['max_peak_rss_mib']:,.0f}",
+            f"{r['ratio']:.2f}x",
+            met,
+        )
     Console(width=150).print(table)
 
 
@@ -235,8 +291,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1M events, one run each")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-retail", action="store_true")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/tailorwise-bench"),
-                        help="scratch folder for generated data and stores")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=Path("/tmp/tailorwise-bench"),
+        help="scratch folder for generated data and stores",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/ingest.json")
     args = parser.parse_args()
     events, repeats = (1_000_000, 1) if args.quick else (args.events, args.repeats)
@@ -249,9 +309,13 @@ def main() -> None:
     print_table(results)
     print(markdown(results))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"benchmark": "ingest", "date": datetime.now(UTC).isoformat(timespec="seconds"),
-               "command": " ".join([Path(sys.executable).name, *sys.argv]),
-               "machine": machine(), "results": results}
+    payload = {
+        "benchmark": "ingest",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "machine": machine(),
+        "results": results,
+    }
     args.out.write_text(json.dumps(payload, indent=2) + "\n")
     print(f"wrote {args.out}")
 

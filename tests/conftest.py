@@ -24,7 +24,9 @@ def shared_data() -> Callable[[str], Path]:
     def get(name: str) -> Path:
         path = DATA / name
         if not path.is_dir():
-            pytest.skip(f"data set '{name}' not found at {path}; set TAILORWISE_DATA_DIR to its parent")
+            pytest.skip(
+                f"data set '{name}' not found at {path}; set TAILORWISE_DATA_DIR to its parent"
+            )
         return path
 
     return get
@@ -39,7 +41,9 @@ def duck_store(tmp_path: Path) -> Iterator[DuckDBStore]:
 
 
 @pytest.fixture(scope="session")
-def ml100k(shared_data: Callable[[str], Path], tmp_path_factory: pytest.TempPathFactory) -> Interactions:
+def ml100k(
+    shared_data: Callable[[str], Path], tmp_path_factory: pytest.TempPathFactory
+) -> Interactions:
     store = DuckDBStore(tmp_path_factory.mktemp("ml") / "ml.duckdb")
     ingest(shared_data("movielens-100k"), "movielens", store)
     data = Interactions.from_store(store, seed=42)
@@ -56,4 +60,3 @@ def ml_small(ml100k: Interactions) -> Interactions:
 @pytest.fixture(scope="session")
 def ml_split(ml_small: Interactions) -> Split:
     return leave_last_out(ml_small)
-

@@ -25,7 +25,11 @@ class Recommendations:
 
     @classmethod
     def from_arrays(
-        cls, users: np.ndarray, items: np.ndarray, scores: np.ndarray, reasons: list[str] | np.ndarray
+        cls,
+        users: np.ndarray,
+        items: np.ndarray,
+        scores: np.ndarray,
+        reasons: list[str] | np.ndarray,
     ) -> Recommendations:
         """Build from aligned arrays of shape (n_users, k); NaN scores mark empty slots."""
         k = items.shape[1] if items.ndim == 2 else 0

@@ -11,10 +11,13 @@ from pathlib import Path
 EXE = [sys.executable, "-m", "tailorwise.cli"]
 
 
-def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
-    return subprocess.run([*EXE, *args], cwd=cwd, env=full_env, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [*EXE, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_ingest_then_stats_json(tmp_path: Path) -> None:
@@ -34,8 +37,9 @@ def test_ingest_then_stats_json(tmp_path: Path) -> None:
 
 
 def test_db_from_environment(tmp_path: Path) -> None:
-    (tmp_path / "e.csv").write_text("user_id,item_id,type,timestamp\nu1,i1,view,2024-01-01\n",
-                                    encoding="utf-8")
+    (tmp_path / "e.csv").write_text(
+        "user_id,item_id,type,timestamp\nu1,i1,view,2024-01-01\n", encoding="utf-8"
+    )
     env = {"TAILORWISE_DB": str(tmp_path / "other.duckdb")}
     assert run("ingest", "e.csv", "-f", "events", cwd=tmp_path, env=env).returncode == 0
     assert (tmp_path / "other.duckdb").exists()
@@ -51,8 +55,18 @@ def test_bad_file_exits_1_with_a_clear_message(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "bad.csv, row 3, column 'timestamp'" in result.stderr
     assert "Traceback" not in result.stderr
-    skip = run("ingest", "bad.csv", "-f", "events", "--db", "s.duckdb", "--on-error", "skip",
-               "--json", cwd=tmp_path)
+    skip = run(
+        "ingest",
+        "bad.csv",
+        "-f",
+        "events",
+        "--db",
+        "s.duckdb",
+        "--on-error",
+        "skip",
+        "--json",
+        cwd=tmp_path,
+    )
     assert skip.returncode == 0, skip.stderr
     report = json.loads(skip.stdout)
     assert report["files"][0]["loaded"] == 1 and report["files"][0]["rejected"] == 1

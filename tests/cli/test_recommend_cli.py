@@ -20,8 +20,9 @@ EXE = [sys.executable, "-m", "tailorwise.cli"]
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "200", "TAILORWISE_DB": str(cwd / "ml.duckdb")}
-    return subprocess.run([*EXE, *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [*EXE, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +40,15 @@ def workdir(shared_data: Callable[[str], Path], tmp_path_factory: pytest.TempPat
 def test_train_keeps_versions_and_latest_pointers(workdir: Path) -> None:
     (workdir / "trend.toml").write_text(
         '[model]\nname = "trending"\nparams = { half_life_days = 60.0 }\n'
-        '[weighting]\nrating = "binary"\n', encoding="utf-8")
+        '[weighting]\nrating = "binary"\n',
+        encoding="utf-8",
+    )
     result = run("train", "--config", "trend.toml", "--out", "other", cwd=workdir)
     assert result.returncode == 0, result.stderr
     version = (workdir / "other" / "trending" / "latest").read_text(encoding="utf-8").strip()
-    assert (workdir / "other" / "latest").read_text(encoding="utf-8").strip() == f"trending/{version}"
+    assert (workdir / "other" / "latest").read_text(
+        encoding="utf-8"
+    ).strip() == f"trending/{version}"
     saved = workdir / "other" / "trending" / version
     assert '"half_life_days": 60.0' in (saved / "model.json").read_text(encoding="utf-8")
     assert (workdir / "models" / "latest").read_text(encoding="utf-8").startswith("popular/")
@@ -90,8 +95,16 @@ def test_bad_requests_get_clear_errors(workdir: Path, args: tuple[str, ...], mes
 
 
 def test_evaluate_prints_the_metric_table(workdir: Path) -> None:
-    result = run("evaluate", "--model", "trending", "--protocol", "leave-last-out",
-                 "--tune-trials", "2", cwd=workdir)
+    result = run(
+        "evaluate",
+        "--model",
+        "trending",
+        "--protocol",
+        "leave-last-out",
+        "--tune-trials",
+        "2",
+        cwd=workdir,
+    )
     assert result.returncode == 0, result.stderr
     assert "trending on leave-last-out test: 943 users" in result.stdout
     ndcg = next(line for line in result.stdout.splitlines() if "ndcg" in line)

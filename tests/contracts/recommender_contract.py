@@ -114,4 +114,3 @@ class RecommenderContract:
         top, _ = model.top_k(users, 10, allowed)
         ndcg = accuracy_at(hit_matrix(top, truth[users]), np.diff(truth.indptr)[users], 10)["ndcg"]
         assert ndcg.mean() > self.min_ndcg
-

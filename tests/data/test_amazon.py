@@ -19,9 +19,17 @@ REAL = "Musical_Instruments_5.json.gz"
 
 
 def review(user: str, item: str, stars: float, when: int = 1393545600, **extra: Any) -> str:
-    row = {"reviewerID": user, "asin": item, "reviewerName": f"name {user}", "helpful": [1, 2],
-           "reviewText": f"text by {user}", "overall": stars, "summary": "ok",
-           "unixReviewTime": when, "reviewTime": "02 28, 2014"} | extra
+    row = {
+        "reviewerID": user,
+        "asin": item,
+        "reviewerName": f"name {user}",
+        "helpful": [1, 2],
+        "reviewText": f"text by {user}",
+        "overall": stars,
+        "summary": "ok",
+        "unixReviewTime": when,
+        "reviewTime": "02 28, 2014",
+    } | extra
     return json.dumps(row)
 
 
@@ -49,7 +57,12 @@ def instruments(
 
 def test_real_file_counts(instruments: DuckDBStore) -> None:
     assert snapshot(instruments) | {"sources": 0} == {
-        "users": 1429, "items": 900, "events": 10_261, "campaigns": 0, "exposures": 0, "sources": 0
+        "users": 1429,
+        "items": 900,
+        "events": 10_261,
+        "campaigns": 0,
+        "exposures": 0,
+        "sources": 0,
     }
     assert rows(instruments, "SELECT DISTINCT type FROM events") == [("review",)]
     stars = dict(rows(instruments, "SELECT value, count(*) FROM events GROUP BY value"))
@@ -70,8 +83,9 @@ def test_real_file_text_and_context(instruments: DuckDBStore) -> None:
     )[0]
     assert text.startswith("Not much to write about here")
     assert json.loads(context) == {
-        "summary": "good", "helpful": [0, 0],
-        "reviewer_name": 'cassandra tu "Yeah, well, that\'s just like, u...',
+        "summary": "good",
+        "helpful": [0, 0],
+        "reviewer_name": "cassandra tu \"Yeah, well, that's just like, u...",
     }
 
 
@@ -99,8 +113,13 @@ def test_bad_json_line_is_named_and_nothing_written(
     ingest(good, "amazon-reviews", duck_store)
     before = snapshot(duck_store)
     bad = tmp_path / "bad.json"
-    lines = [*GOOD, '{"reviewerID": "u9", "asin": "i9", "overall": 4.0,', "",
-             "{'reviewerID': 'u8', 'asin': 'i8'}", review("u7", "i7", 2.0)]
+    lines = [
+        *GOOD,
+        '{"reviewerID": "u9", "asin": "i9", "overall": 4.0,',
+        "",
+        "{'reviewerID': 'u8', 'asin': 'i8'}",
+        review("u7", "i7", 2.0),
+    ]
     bad.write_text("\n".join(lines) + "\n")
     with pytest.raises(IngestError) as info:
         ingest(bad, "amazon-reviews", duck_store)
@@ -112,8 +131,9 @@ def test_bad_json_line_is_named_and_nothing_written(
     assert "bad.json, row 4: the line is not valid JSON" in str(info.value)
     assert "single quotes" in first[6].reason
     assert snapshot(duck_store) == before
-    report = ingest(bad, "amazon-reviews", duck_store, on_error="skip",
-                    rejects_path=tmp_path / "rejects.csv")
+    report = ingest(
+        bad, "amazon-reviews", duck_store, on_error="skip", rejects_path=tmp_path / "rejects.csv"
+    )
     assert report.loaded == 4
     assert rows(duck_store, "SELECT max(source_row) FROM events WHERE user_id = 'u7'") == [(7,)]
 

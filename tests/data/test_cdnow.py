@@ -33,17 +33,28 @@ def store(master: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Du
 def summary(store: DuckDBStore) -> tuple[object, ...]:
     events = store.read(Table.events).to_pandas()
     return (
-        len(events), events["user_id"].nunique(), store.count(Table.users),
-        events["timestamp"].min().to_pydatetime(), events["timestamp"].max().to_pydatetime(),
-        round(float(events["amount"].sum()), 2), int(events["quantity"].sum()),
-        set(events["type"]), int(events["item_id"].notna().sum()),
+        len(events),
+        events["user_id"].nunique(),
+        store.count(Table.users),
+        events["timestamp"].min().to_pydatetime(),
+        events["timestamp"].max().to_pydatetime(),
+        round(float(events["amount"].sum()), 2),
+        int(events["quantity"].sum()),
+        set(events["type"]),
+        int(events["item_id"].notna().sum()),
     )
 
 
 def test_master_file(store: DuckDBStore) -> None:
     assert summary(store)[:-1] == (
-        ROWS, CUSTOMERS, CUSTOMERS, datetime(1997, 1, 1), datetime(1998, 6, 30), TOTAL,
-        167_881, {"purchase"},
+        ROWS,
+        CUSTOMERS,
+        CUSTOMERS,
+        datetime(1997, 1, 1),
+        datetime(1998, 6, 30),
+        TOTAL,
+        167_881,
+        {"purchase"},
     )
     assert summary(store)[-1] == 0  # no item on any event
     assert store.count(Table.items) == 0
@@ -53,7 +64,10 @@ def test_first_line(store: DuckDBStore) -> None:
     events = store.read(Table.events).to_pandas().sort_values("source_row")
     first = events.iloc[0]
     assert (first["user_id"], first["quantity"], first["amount"], first["source_row"]) == (
-        "00001", 1, 11.77, 2
+        "00001",
+        1,
+        11.77,
+        2,
     )
     assert first["timestamp"].to_pydatetime() == datetime(1997, 1, 1)
 

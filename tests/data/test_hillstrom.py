@@ -33,25 +33,36 @@ def loaded(
 def test_counts(loaded: tuple[DuckDBStore, IngestReport]) -> None:
     store, report = loaded
     assert {f.table: f.loaded for f in report.files} == {
-        "campaigns": 1, "users": ROWS, "exposures": ROWS
+        "campaigns": 1,
+        "users": ROWS,
+        "exposures": ROWS,
     }
     assert report.rejected == report.excluded == 0
     assert {t.value: store.count(t) for t in Table} == {
-        "users": ROWS, "items": 0, "events": 0, "campaigns": 1, "exposures": ROWS, "sources": 1
+        "users": ROWS,
+        "items": 0,
+        "events": 0,
+        "campaigns": 1,
+        "exposures": ROWS,
+        "sources": 1,
     }
 
 
 def test_campaign(loaded: tuple[DuckDBStore, IngestReport]) -> None:
     [campaign] = loaded[0].read(Table.campaigns).to_pylist()
     assert (campaign["campaign_id"], campaign["name"], campaign["channel"]) == (
-        "hillstrom-2008", "MineThatData E-Mail Challenge", "email"
+        "hillstrom-2008",
+        "MineThatData E-Mail Challenge",
+        "email",
     )
 
 
 def test_arms_and_outcomes(loaded: tuple[DuckDBStore, IngestReport]) -> None:
     exposures = loaded[0].read(Table.exposures).to_pandas()
     assert exposures["treatment"].value_counts().to_dict() == {
-        "womens_email": 21_387, "mens_email": 21_307, "control": 21_306
+        "womens_email": 21_387,
+        "mens_email": 21_307,
+        "control": 21_306,
     }
     assert round(exposures["visit"].mean(), 6) == 0.146781
     assert round(exposures["conversion"].mean(), 6) == 0.009031
@@ -93,7 +104,11 @@ def test_bad_rows_are_named(duck_store: DuckDBStore, tmp_path: Path) -> None:
     with pytest.raises(IngestError) as info:
         ingest(path, "hillstrom", duck_store, rejects_path=tmp_path / "r.csv")
     issues = sorted(info.value.issues, key=lambda i: i.row)
-    assert [(i.row, i.column) for i in issues] == [(3, "treatment"), (4, "attributes"), (5, "conversion")]
+    assert [(i.row, i.column) for i in issues] == [
+        (3, "treatment"),
+        (4, "attributes"),
+        (5, "conversion"),
+    ]
     assert "Kids E-Mail" in issues[0].reason
     assert "lots" in issues[1].reason and "history" in issues[1].reason
     assert duck_store.count(Table.exposures) == 0

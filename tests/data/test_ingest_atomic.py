@@ -77,7 +77,9 @@ def test_failed_write_rolls_back(duck_store: DuckDBStore, tmp_path: Path) -> Non
         "INSERT INTO broken VALUES ('u2', 'i2', 'view', NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
         "NULL, 'x', 1)"
     )
-    batch = StagedBatch([SourceRecord("x", "p", "events", 1, 0)], [StagedTable(Table.events, "broken")])
+    batch = StagedBatch(
+        [SourceRecord("x", "p", "events", 1, 0)], [StagedTable(Table.events, "broken")]
+    )
     with pytest.raises(StoreError, match="nothing was written"):  # NULL timestamp: NOT NULL
         duck_store.write(batch)
     assert {t: duck_store.count(t) for t in Table} == before

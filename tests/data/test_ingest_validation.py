@@ -40,19 +40,46 @@ def loaded(duck_store: DuckDBStore, tmp_path: Path) -> DuckDBStore:
 
 
 BAD_CASES = {
-    "missing id": (HEADER + GOOD[0] + ",i9,view,2024-01-03T00:00:00Z,\n", 3, "user_id", "missing user_id"),
-    "bad timestamp": (HEADER + GOOD[0] + "u3,i3,view,yesterday,\n", 3, "timestamp", "as a date-time"),
-    "rating out of range": (HEADER + GOOD[0] + "u3,i3,rating,2024-01-03,7\n", 3, "value", "outside the scale"),
-    "too many columns": (HEADER + GOOD[0] + "u3,i3,view,2024-01-03,,extra\n", 3, None, "wrong number of columns"),
+    "missing id": (
+        HEADER + GOOD[0] + ",i9,view,2024-01-03T00:00:00Z,\n",
+        3,
+        "user_id",
+        "missing user_id",
+    ),
+    "bad timestamp": (
+        HEADER + GOOD[0] + "u3,i3,view,yesterday,\n",
+        3,
+        "timestamp",
+        "as a date-time",
+    ),
+    "rating out of range": (
+        HEADER + GOOD[0] + "u3,i3,rating,2024-01-03,7\n",
+        3,
+        "value",
+        "outside the scale",
+    ),
+    "too many columns": (
+        HEADER + GOOD[0] + "u3,i3,view,2024-01-03,,extra\n",
+        3,
+        None,
+        "wrong number of columns",
+    ),
     "too few columns": (HEADER + "u3,i3\n" + GOOD[0], 2, None, "wrong number of columns"),
     "repeated header": (HEADER + GOOD[0] + HEADER + GOOD[1], 3, None, "repeated header"),
-    "unknown type": (HEADER + GOOD[0] + "u3,i3,purchse,2024-01-03,\n", 3, "type", "unknown event type"),
+    "unknown type": (
+        HEADER + GOOD[0] + "u3,i3,purchse,2024-01-03,\n",
+        3,
+        "type",
+        "unknown event type",
+    ),
     "not a number": (HEADER + "u3,i3,rating,2024-01-03,five\n", 2, "value", "as a number"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD_CASES))
-def test_bad_row_rejects_whole_file_and_names_row(loaded: DuckDBStore, tmp_path: Path, case: str) -> None:
+def test_bad_row_rejects_whole_file_and_names_row(
+    loaded: DuckDBStore, tmp_path: Path, case: str
+) -> None:
     body, row, column, reason = BAD_CASES[case]
     before = snapshot(loaded)
     path = write(tmp_path / "bad.csv", body)
@@ -68,7 +95,10 @@ def test_bad_row_rejects_whole_file_and_names_row(loaded: DuckDBStore, tmp_path:
 
 def test_non_utf8_bytes_are_reported(loaded: DuckDBStore, tmp_path: Path) -> None:
     before = snapshot(loaded)
-    path = write(tmp_path / "latin.csv", (HEADER + GOOD[0]).encode() + "u9,caf\xe9,view,2024-01-03,\n".encode("latin-1"))
+    path = write(
+        tmp_path / "latin.csv",
+        (HEADER + GOOD[0]).encode() + "u9,caf\xe9,view,2024-01-03,\n".encode("latin-1"),
+    )
     with pytest.raises(IngestError) as info:
         ingest(path, "events", loaded)
     issue = info.value.issues[0]
@@ -86,20 +116,38 @@ def test_empty_file_is_an_error(loaded: DuckDBStore, tmp_path: Path, body: str) 
 
 
 def test_missing_required_column_names_the_column(loaded: DuckDBStore, tmp_path: Path) -> None:
-    path = write(tmp_path / "nouser.csv", "customer,item_id,type,timestamp\nc1,i1,view,2024-01-01\n")
+    path = write(
+        tmp_path / "nouser.csv", "customer,item_id,type,timestamp\nc1,i1,view,2024-01-01\n"
+    )
     with pytest.raises(IngestError, match=r"no column .user_id..*--map user_id=COLUMN"):
         ingest(path, "events", loaded)
 
 
 def test_skip_loads_good_rows_and_writes_rejects(duck_store: DuckDBStore, tmp_path: Path) -> None:
-    body = HEADER + GOOD[0] + "u3,i3,view,yesterday,\n" + "u4,i4\n" + GOOD[1] + ",i5,view,2024-01-01,\n"
+    body = (
+        HEADER
+        + GOOD[0]
+        + "u3,i3,view,yesterday,\n"
+        + "u4,i4\n"
+        + GOOD[1]
+        + ",i5,view,2024-01-01,\n"
+    )
     rejects = tmp_path / "out" / "rejects.csv"
-    report = ingest(write(tmp_path / "mixed.csv", body), "events", duck_store,
-                    on_error="skip", rejects_path=rejects)
+    report = ingest(
+        write(tmp_path / "mixed.csv", body),
+        "events",
+        duck_store,
+        on_error="skip",
+        rejects_path=rejects,
+    )
     assert report.loaded == 2 and report.rejected == 3
     assert duck_store.count(Table.events) == 2
     rows = list(csv.DictReader(rejects.open(encoding="utf-8")))
-    assert [(r["row"], r["column"]) for r in rows] == [("3", "timestamp"), ("4", ""), ("6", "user_id")]
+    assert [(r["row"], r["column"]) for r in rows] == [
+        ("3", "timestamp"),
+        ("4", ""),
+        ("6", "user_id"),
+    ]
     assert "yesterday" in rows[0]["raw"]
     # the good rows keep their own line numbers as provenance
     assert sorted(duck_store.read(Table.events, ["source_row"]).column(0).to_pylist()) == [2, 5]
@@ -110,27 +158,35 @@ def test_same_file_twice_is_idempotent(duck_store: DuckDBStore, tmp_path: Path) 
     ingest(path, "events", duck_store)
     first = snapshot(duck_store)
     ingest(path, "events", duck_store)
-    assert snapshot(duck_store) == first == {
-        "users": 2, "items": 2, "events": 3, "campaigns": 0, "exposures": 0, "sources": 1
-    }
+    assert (
+        snapshot(duck_store)
+        == first
+        == {"users": 2, "items": 2, "events": 3, "campaigns": 0, "exposures": 0, "sources": 1}
+    )
 
 
 def test_timestamps_are_utc(duck_store: DuckDBStore, tmp_path: Path) -> None:
     ingest(write(tmp_path / "events.csv", HEADER + "".join(GOOD)), "events", duck_store)
-    stamps = sorted(str(t) for t in duck_store.read(Table.events, ["timestamp"]).column(0).to_pylist())
+    stamps = sorted(
+        str(t) for t in duck_store.read(Table.events, ["timestamp"]).column(0).to_pylist()
+    )
     assert stamps == ["2024-01-01 10:00:00", "2024-01-01 10:00:00", "2024-01-02 06:00:00"]
 
 
 def test_extra_columns_land_in_context(duck_store: DuckDBStore, tmp_path: Path) -> None:
     body = "user_id,item_id,type,timestamp,coupon\nu1,i1,purchase,2024-01-01,WINTER\n"
     ingest(write(tmp_path / "events.csv", body), "events", duck_store)
-    assert duck_store.read(Table.events, ["context"]).column(0).to_pylist() == ['{"coupon":"WINTER"}']
+    assert duck_store.read(Table.events, ["context"]).column(0).to_pylist() == [
+        '{"coupon":"WINTER"}'
+    ]
 
 
 def test_column_map_and_jsonl(duck_store: DuckDBStore, tmp_path: Path) -> None:
     from tailorwise.data.formats import IngestOptions
 
-    body = '{"customer": "c1", "sku": "s1", "type": "click", "timestamp": "2024-03-01T00:00:00"}\n' * 2
+    body = (
+        '{"customer": "c1", "sku": "s1", "type": "click", "timestamp": "2024-03-01T00:00:00"}\n' * 2
+    )
     opts = IngestOptions(column_map={"user_id": "customer", "item_id": "sku"})
     report = ingest(write(tmp_path / "clicks.jsonl", body), "events", duck_store, options=opts)
     assert report.loaded == 2

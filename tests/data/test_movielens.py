@@ -29,11 +29,14 @@ def one(store: DuckDBStore, sql: str) -> Any:
 def item(store: DuckDBStore, item_id: str) -> dict[str, Any]:
     title, categories, created, attributes = one(
         store,
-        "SELECT title, categories, created_at, attributes FROM items "
-        f"WHERE item_id = '{item_id}'",
+        f"SELECT title, categories, created_at, attributes FROM items WHERE item_id = '{item_id}'",
     )
-    return {"title": title, "categories": categories, "created_at": created,
-            "attributes": json.loads(attributes) if attributes else None}
+    return {
+        "title": title,
+        "categories": categories,
+        "created_at": created,
+        "attributes": json.loads(attributes) if attributes else None,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +62,12 @@ def latest(
 def test_100k_counts(ml100k: DuckDBStore) -> None:
     assert one(ml100k, "SELECT count(*) FROM events WHERE type = 'rating'") == 100_000
     assert snapshot(ml100k) | {"sources": 0} == {
-        "users": 943, "items": 1682, "events": 100_000, "campaigns": 0, "exposures": 0, "sources": 0
+        "users": 943,
+        "items": 1682,
+        "events": 100_000,
+        "campaigns": 0,
+        "exposures": 0,
+        "sources": 0,
     }
     assert one(ml100k, "SELECT min(value), max(value) FROM events") == (1.0, 5.0)
     assert one(ml100k, "SELECT count(*) FROM events WHERE timestamp IS NULL") == 0
@@ -82,8 +90,9 @@ def test_100k_users_have_attributes(ml100k: DuckDBStore) -> None:
 
 
 def test_latest_small_counts(latest: DuckDBStore) -> None:
-    by_type = dict(latest.staging().execute(
-        "SELECT type, count(*) FROM events GROUP BY type").fetchall())
+    by_type = dict(
+        latest.staging().execute("SELECT type, count(*) FROM events GROUP BY type").fetchall()
+    )
     assert by_type == {"rating": 100_836, "tag": 3_683}
     assert one(latest, "SELECT count(DISTINCT user_id) FROM events") == 610
     assert latest.count(Table.items) == 9_742
@@ -99,8 +108,13 @@ def test_latest_small_movies_genres_and_links(latest: DuckDBStore) -> None:
     assert toy["attributes"] == {"imdb_id": "0114709", "tmdb_id": "862"}
     assert str(toy["created_at"]) == "1995-01-01 00:00:00"
     assert one(latest, "SELECT count(*) FROM items WHERE attributes IS NULL OR title IS NULL") == 0
-    assert one(latest, "SELECT count(*) FROM items WHERE list_contains(categories, "
-                       "'(no genres listed)')") == 0
+    assert (
+        one(
+            latest,
+            "SELECT count(*) FROM items WHERE list_contains(categories, '(no genres listed)')",
+        )
+        == 0
+    )
     assert item(latest, "182727")["categories"] == []  # "(no genres listed)"
 
 
@@ -128,8 +142,12 @@ def test_bad_u_data_is_rejected_by_file_row_and_column(
     with pytest.raises(IngestError) as info:
         ingest(folder, "movielens", ml100k)
     found = {(i.file, i.row, i.column) for i in info.value.issues}
-    assert found == {("u.data", 5, "value"), ("u.data", 10, "timestamp"),
-                     ("u.data", 20, "user_id"), ("u.data", 25, "value")}
+    assert found == {
+        ("u.data", 5, "value"),
+        ("u.data", 10, "timestamp"),
+        ("u.data", 20, "user_id"),
+        ("u.data", 25, "value"),
+    }
     message = str(info.value)
     assert "u.data, row 5, column 'value': rating 7" in message
     assert "u.data, row 25, column 'value': rating 0 is outside the MovieLens 100K scale" in message
@@ -142,7 +160,9 @@ def test_100k_rows_keep_physical_line_numbers(tmp_path: Path, duck_store: DuckDB
     path.write_text("1\t1\t5\t874965758\n\n1\t2\t3\n1\t3\t4\t878542960\n")
     with pytest.raises(IngestError) as info:
         ingest(path, "movielens", duck_store)
-    assert {(i.row, i.column) for i in info.value.issues} == {(3, None)}  # one reason per broken line
+    assert {(i.row, i.column) for i in info.value.issues} == {
+        (3, None)
+    }  # one reason per broken line
     assert "wrong number of fields: expected 4, found 3" in str(info.value)
     report = ingest(path, "movielens", duck_store, on_error="skip", rejects_path=tmp_path / "r.csv")
     assert report.loaded == 2
@@ -159,14 +179,23 @@ def test_1m_dat_files(tmp_path: Path, duck_store: DuckDBStore) -> None:
     (tmp_path / "users.dat").write_text("1::F::1::10::48067\n2::M::56::16::70072\n")
     ingest(tmp_path, "movielens", duck_store)
     assert snapshot(duck_store) | {"sources": 0} == {
-        "users": 2, "items": 3, "events": 2, "campaigns": 0, "exposures": 0, "sources": 0
+        "users": 2,
+        "items": 3,
+        "events": 2,
+        "campaigns": 0,
+        "exposures": 0,
+        "sources": 0,
     }
     assert item(duck_store, "3")["title"] == "Misérables, Les (1995)"
     assert item(duck_store, "3")["categories"] == ["Drama", "Musical"]
     assert str(item(duck_store, "3408")["created_at"]) == "2000-01-01 00:00:00"
     attrs = json.loads(one(duck_store, "SELECT attributes FROM users WHERE user_id = '2'"))
-    assert attrs == {"gender": "M", "age_group": "56+", "occupation": "self-employed",
-                     "zip_code": "70072"}
+    assert attrs == {
+        "gender": "M",
+        "age_group": "56+",
+        "occupation": "self-employed",
+        "zip_code": "70072",
+    }
 
 
 def test_10m_dat_files_with_tags_and_half_stars(tmp_path: Path, duck_store: DuckDBStore) -> None:
@@ -176,12 +205,21 @@ def test_10m_dat_files_with_tags_and_half_stars(tmp_path: Path, duck_store: Duck
         "122::Boomerang (1992)::Comedy|Romance\n4973::Amélie (2001)::(no genres listed)\n"
     )
     ingest(tmp_path, "movielens", duck_store)
-    rows = duck_store.staging().execute(
-        "SELECT type, user_id, item_id, value, text FROM events ORDER BY type, value").fetchall()
-    assert rows == [("rating", "1", "185", 0.5, None), ("rating", "1", "122", 4.5, None),
-                    ("tag", "15", "4973", None, "excellent!")]
+    rows = (
+        duck_store.staging()
+        .execute("SELECT type, user_id, item_id, value, text FROM events ORDER BY type, value")
+        .fetchall()
+    )
+    assert rows == [
+        ("rating", "1", "185", 0.5, None),
+        ("rating", "1", "122", 4.5, None),
+        ("tag", "15", "4973", None, "excellent!"),
+    ]
     assert item(duck_store, "4973") | {"created_at": None, "attributes": None} == {
-        "title": "Amélie (2001)", "categories": [], "created_at": None, "attributes": None
+        "title": "Amélie (2001)",
+        "categories": [],
+        "created_at": None,
+        "attributes": None,
     }
 
 
@@ -191,8 +229,11 @@ def test_dat_scale_and_codes_are_checked(tmp_path: Path, duck_store: DuckDBStore
     with pytest.raises(IngestError) as info:
         ingest(tmp_path, "movielens", duck_store)
     found = {(i.file, i.row, i.column) for i in info.value.issues}
-    assert found == {("users.dat", 2, "age"), ("ratings.dat", 1, "value"),
-                     ("ratings.dat", 2, "value")}
+    assert found == {
+        ("users.dat", 2, "age"),
+        ("ratings.dat", 1, "value"),
+        ("ratings.dat", 2, "value"),
+    }
     assert snapshot(duck_store)["events"] == 0
     # A scale the user sets replaces the format's own.
     (tmp_path / "users.dat").unlink()

@@ -77,8 +77,12 @@ def test_parquet_counts(from_parquet: Loaded, expected: dict[str, float]) -> Non
         "events": (ROWS - GUEST_ROWS, GUEST_ROWS, 0),
     }
     assert counts(store) == {
-        "users": CUSTOMERS, "items": STOCK_CODES, "events": ROWS - GUEST_ROWS,
-        "campaigns": 0, "exposures": 0, "sources": 1,
+        "users": CUSTOMERS,
+        "items": STOCK_CODES,
+        "events": ROWS - GUEST_ROWS,
+        "campaigns": 0,
+        "exposures": 0,
+        "sources": 1,
     }
     assert by_type(store) == {"purchase": expected["purchase"], "return": expected["return"]}
 
@@ -124,13 +128,12 @@ def test_guest_rows_go_to_rejects_file(from_parquet: Loaded) -> None:
     assert rows[0]["row"] == "623" and "no CustomerID" in rows[0]["reason"]
 
 
-def test_csv_matches_parquet(
-    from_parquet: Loaded, retail_dir: Path, tmp_path: Path
-) -> None:
+def test_csv_matches_parquet(from_parquet: Loaded, retail_dir: Path, tmp_path: Path) -> None:
     from_csv = load(retail_dir / "online_retail.csv.gz", tmp_path)
     try:
         assert (from_csv.report.loaded, from_csv.report.excluded) == (
-            from_parquet.report.loaded, from_parquet.report.excluded
+            from_parquet.report.loaded,
+            from_parquet.report.excluded,
         )
         assert counts(from_csv.store) == counts(from_parquet.store)
         assert by_type(from_csv.store) == by_type(from_parquet.store)
@@ -145,8 +148,9 @@ def test_folder_prefers_parquet_and_reingest_is_idempotent(
     from_parquet: Loaded, retail_dir: Path, tmp_path: Path
 ) -> None:
     before = counts(from_parquet.store)
-    report = ingest(retail_dir, "online-retail", from_parquet.store,
-                    rejects_path=tmp_path / "again.csv")
+    report = ingest(
+        retail_dir, "online-retail", from_parquet.store, rejects_path=tmp_path / "again.csv"
+    )
     assert report.files[-1].file == "online_retail.parquet"
     assert counts(from_parquet.store) == before
 
@@ -163,7 +167,8 @@ def write(path: Path, body: str) -> Path:
 
 def test_bad_rows_named_by_file_row_and_column(duck_store: DuckDBStore, tmp_path: Path) -> None:
     body = (
-        HEADER + GOOD
+        HEADER
+        + GOOD
         + "536366,71053,LANTERN,6,someday,3.39,17850,United Kingdom\n"
         + "536367,71053,LANTERN,six,2010-12-01 08:28:00,3.39,17850,United Kingdom\n"
         + "536368,71053,LANTERN,1,2010-12-01 08:29:00,3.39,,United Kingdom\n"
@@ -176,17 +181,25 @@ def test_bad_rows_named_by_file_row_and_column(duck_store: DuckDBStore, tmp_path
     assert "someday" in info.value.issues[0].reason and "six" in info.value.issues[1].reason
     assert counts(duck_store)["events"] == 0
 
-    report = ingest(path, "online-retail", duck_store, on_error="skip",
-                    rejects_path=tmp_path / "r.csv")
+    report = ingest(
+        path, "online-retail", duck_store, on_error="skip", rejects_path=tmp_path / "r.csv"
+    )
     assert (report.files[-1].loaded, report.rejected, report.excluded) == (1, 2, 1)
 
 
 def test_float_customer_ids_and_excel_dates(duck_store: DuckDBStore, tmp_path: Path) -> None:
     body = HEADER + "C536379,D,Discount,-1,12/1/2010 9:41,27.5,14527.0,United Kingdom\n"
-    ingest(write(tmp_path / "retail.csv.gz", body), "online-retail", duck_store,
-           rejects_path=tmp_path / "r.csv")
+    ingest(
+        write(tmp_path / "retail.csv.gz", body),
+        "online-retail",
+        duck_store,
+        rejects_path=tmp_path / "r.csv",
+    )
     row = duck_store.read(Table.events).to_pylist()[0]
     assert (row["user_id"], row["type"], row["quantity"], row["amount"]) == (
-        "14527", "return", 1.0, -27.5
+        "14527",
+        "return",
+        1.0,
+        -27.5,
     )
     assert str(row["timestamp"]) == "2010-12-01 09:41:00"

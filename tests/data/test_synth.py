@@ -75,9 +75,11 @@ def test_folder_ingests_as_is_with_exact_counts(tmp_path: Path, events_format: s
         assert store.count(Table.events) == cfg.n_events
         assert store.count(Table.campaigns) == 1
         assert store.count(Table.exposures) == report.exposures > 0
-        uplift = store.staging().execute(
-            "SELECT count(*) FROM exposures WHERE attributes->>'true_uplift' IS NOT NULL"
-        ).fetchone()
+        uplift = (
+            store.staging()
+            .execute("SELECT count(*) FROM exposures WHERE attributes->>'true_uplift' IS NOT NULL")
+            .fetchone()
+        )
         assert uplift == (report.exposures,)
 
 
@@ -137,10 +139,24 @@ def test_item_and_review_texts_carry_words(shop: SynthReport) -> None:
 
 def test_cli_writes_and_ingests(tmp_path: Path) -> None:
     db = tmp_path / "store.duckdb"
-    result = CliRunner().invoke(app, [
-        "synth", str(tmp_path / "shop"), "--users", "300", "--items", "100", "--events", "5000",
-        "--events-format", "csv", "--ingest", "--db", str(db),
-    ])
+    result = CliRunner().invoke(
+        app,
+        [
+            "synth",
+            str(tmp_path / "shop"),
+            "--users",
+            "300",
+            "--items",
+            "100",
+            "--events",
+            "5000",
+            "--events-format",
+            "csv",
+            "--ingest",
+            "--db",
+            str(db),
+        ],
+    )
     assert result.exit_code == 0, result.output
     with DuckDBStore(db) as store:
         assert store.count(Table.events) == 5_000

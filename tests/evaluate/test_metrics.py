@@ -36,14 +36,30 @@ L2, L4, L5 = math.log2(3), math.log2(4), math.log2(5)  # discounts of ranks 2, 3
 IDCG3 = 1 + 1 / L2 + 1 / L4  # three relevant items, ideal order
 
 HAND: dict[int, dict[str, list[float]]] = {
-    1: {"recall": [0, 1, 0], "precision": [0, 1, 0], "ndcg": [0, 1, 0], "hr": [0, 1, 0],
-        "mrr": [0, 1, 0], "map": [0, 1, 0]},
-    3: {"recall": [1 / 3, 1, 0], "precision": [1 / 3, 1 / 3, 0],
-        "ndcg": [(1 / L2) / IDCG3, 1, 0], "hr": [1, 1, 0], "mrr": [1 / 2, 1, 0],
-        "map": [(1 / 2) / 3, 1, 0]},
-    5: {"recall": [2 / 3, 1, 0], "precision": [2 / 5, 1 / 5, 0],
-        "ndcg": [(1 / L2 + 1 / L5) / IDCG3, 1, 0], "hr": [1, 1, 0], "mrr": [1 / 2, 1, 0],
-        "map": [(1 / 2 + 2 / 4) / 3, 1, 0]},
+    1: {
+        "recall": [0, 1, 0],
+        "precision": [0, 1, 0],
+        "ndcg": [0, 1, 0],
+        "hr": [0, 1, 0],
+        "mrr": [0, 1, 0],
+        "map": [0, 1, 0],
+    },
+    3: {
+        "recall": [1 / 3, 1, 0],
+        "precision": [1 / 3, 1 / 3, 0],
+        "ndcg": [(1 / L2) / IDCG3, 1, 0],
+        "hr": [1, 1, 0],
+        "mrr": [1 / 2, 1, 0],
+        "map": [(1 / 2) / 3, 1, 0],
+    },
+    5: {
+        "recall": [2 / 3, 1, 0],
+        "precision": [2 / 5, 1 / 5, 0],
+        "ndcg": [(1 / L2 + 1 / L5) / IDCG3, 1, 0],
+        "hr": [1, 1, 0],
+        "mrr": [1 / 2, 1, 0],
+        "map": [(1 / 2 + 2 / 4) / 3, 1, 0],
+    },
 }
 
 
@@ -77,18 +93,24 @@ def reference(top: list[int], relevant: set[int], k: int) -> dict[str, float]:
     idcg = sum(1 / math.log2(r + 1) for r in range(1, min(n, k) + 1))
     ap = sum(len([h for h in hit_ranks if h <= r]) / r for r in hit_ranks) / min(n, k)
     return {
-        "recall": len(hit_ranks) / n, "precision": len(hit_ranks) / k, "ndcg": dcg / idcg,
-        "hr": float(bool(hit_ranks)), "mrr": 1 / hit_ranks[0] if hit_ranks else 0.0, "map": ap,
+        "recall": len(hit_ranks) / n,
+        "precision": len(hit_ranks) / k,
+        "ndcg": dcg / idcg,
+        "hr": float(bool(hit_ranks)),
+        "mrr": 1 / hit_ranks[0] if hit_ranks else 0.0,
+        "map": ap,
     }
 
 
-def random_case(rng: np.random.Generator, n_users: int, n_items: int,
-                width: int) -> tuple[np.ndarray, list[set[int]]]:
+def random_case(
+    rng: np.random.Generator, n_users: int, n_items: int, width: int
+) -> tuple[np.ndarray, list[set[int]]]:
     top = np.stack([rng.permutation(n_items)[:width] for _ in range(n_users)])
     short = rng.random(n_users) < 0.1  # padded at the end, as when filters leave too few items
     top[short, width // 2 :] = -1
-    truth = [set(rng.choice(n_items, rng.integers(0, 8), replace=False).tolist())
-             for _ in range(n_users)]
+    truth = [
+        set(rng.choice(n_items, rng.integers(0, 8), replace=False).tolist()) for _ in range(n_users)
+    ]
     return top, truth
 
 
@@ -134,7 +156,9 @@ def test_novelty_and_popularity_bias_by_hand() -> None:
     top = np.array([[0, 1], [2, 3], [3, -1], [-1, -1]])
     np.testing.assert_allclose(novelty(top, popularity, 8)[:3], [0.5, 2.5, 3.0])
     np.testing.assert_allclose(popularity_bias(top, popularity)[:3], [6.0, 1.5, 1.0])
-    assert np.isnan(novelty(top, popularity, 8)[3]) and np.isnan(popularity_bias(top, popularity)[3])
+    assert np.isnan(novelty(top, popularity, 8)[3]) and np.isnan(
+        popularity_bias(top, popularity)[3]
+    )
 
 
 def test_intra_list_diversity_by_hand() -> None:

@@ -123,8 +123,9 @@ def test_search_spaces_and_clear_errors(ml_split: Split) -> None:
         tune("trending", ml_split, metric="ndcg10")
 
 
-def test_report_writes_table_json_and_plots(ml_split: Split, trending_test: EvaluationResult,
-                                            tmp_path: Path) -> None:
+def test_report_writes_table_json_and_plots(
+    ml_split: Split, trending_test: EvaluationResult, tmp_path: Path
+) -> None:
     popular = evaluate(PopularRecommender().fit(ml_split.train_validation()), ml_split)
     files = write_report([popular, trending_test], tmp_path, baseline="popular")
     table = files["markdown"].read_text(encoding="utf-8").splitlines()

@@ -51,8 +51,7 @@ def test_pairs_real_evaluations_on_the_same_users(ml_split: Split) -> None:
     with pytest.raises(InvalidRequestError, match="no per-user values for 'ndcg@5'"):
         paired_bootstrap(trend, pop, "ndcg@5")
     with pytest.raises(InvalidRequestError, match="same users"):
-        fewer = evaluate(PopularRecommender().fit(ml_split.train), ml_split, "validation",
-                         ks=(10,))
+        fewer = evaluate(PopularRecommender().fit(ml_split.train), ml_split, "validation", ks=(10,))
         fewer.users = fewer.users[:-1]
         fewer.per_user = {k: v[:-1] for k, v in fewer.per_user.items()}
         paired_bootstrap(trend, fewer, "ndcg@10")

@@ -20,21 +20,39 @@ from tailorwise.evaluate.split import (
 
 def frame(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
     users, items, times = zip(*rows, strict=True)
-    return pd.DataFrame({"user_id": users, "item_id": items, "type": "purchase", "value": None,
-                         "timestamp": pd.to_datetime(list(times), format="ISO8601")})
+    return pd.DataFrame(
+        {
+            "user_id": users,
+            "item_id": items,
+            "type": "purchase",
+            "value": None,
+            "timestamp": pd.to_datetime(list(times), format="ISO8601"),
+        }
+    )
 
 
 # u1's last two items share a second; u2 has too few items to hold any out.
-EVENTS = frame([
-    ("u1", "a", "2024-01-01"), ("u1", "b", "2024-01-02"), ("u1", "c", "2024-01-03"),
-    ("u1", "m", "2024-01-04 10:00:00"), ("u1", "z", "2024-01-04 10:00:00"),
-    ("u2", "a", "2024-01-01"), ("u2", "b", "2024-01-02"),
-])
+EVENTS = frame(
+    [
+        ("u1", "a", "2024-01-01"),
+        ("u1", "b", "2024-01-02"),
+        ("u1", "c", "2024-01-03"),
+        ("u1", "m", "2024-01-04 10:00:00"),
+        ("u1", "z", "2024-01-04 10:00:00"),
+        ("u2", "a", "2024-01-01"),
+        ("u2", "b", "2024-01-02"),
+    ]
+)
 
 
 def pairs(data: Interactions) -> set[tuple[str, str]]:
-    return set(zip(data.users.to_external(data.user_idx), data.items.to_external(data.item_idx),
-                   strict=True))
+    return set(
+        zip(
+            data.users.to_external(data.user_idx),
+            data.items.to_external(data.item_idx),
+            strict=True,
+        )
+    )
 
 
 def check_partition(data: Interactions, split: Split) -> None:
@@ -50,7 +68,7 @@ def test_leave_last_out_breaks_same_second_ties_by_seed() -> None:
     for seed in range(20):
         split = leave_last_out(Interactions.from_frames(EVENTS, seed=seed))
         test, validation = pairs(split.test), pairs(split.validation)
-        (user, item), = test  # u2 is too small: only u1 is held out
+        ((user, item),) = test  # u2 is too small: only u1 is held out
         assert user == "u1" and item in {"m", "z"}
         assert validation == {("u1", ({"m", "z"} - {item}).pop())}
         chosen.add(item)

@@ -39,12 +39,15 @@ def with_cold_sequel(data: Interactions, user: int) -> tuple[Interactions, str]:
     original = data.item_meta.iloc[liked[fit.argmax()]]
     sequel = original.copy()
     sequel[C.item], sequel[C.title] = SEQUEL, f"{original[C.title]} Part II"
-    events = pd.DataFrame({
-        C.user: data.users.to_external(data.user_idx),
-        C.item: data.items.to_external(data.item_idx),
-        C.type: "rating", C.value: 5.0,
-        C.timestamp: pd.to_datetime(data.timestamp, unit="s"),
-    })
+    events = pd.DataFrame(
+        {
+            C.user: data.users.to_external(data.user_idx),
+            C.item: data.items.to_external(data.item_idx),
+            C.type: "rating",
+            C.value: 5.0,
+            C.timestamp: pd.to_datetime(data.timestamp, unit="s"),
+        }
+    )
     items = pd.concat([data.item_meta, sequel.to_frame().T], ignore_index=True)
     return Interactions.from_frames(events, items, seed=1), str(original[C.title])
 

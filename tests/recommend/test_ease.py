@@ -26,8 +26,14 @@ def _closed_form(x: np.ndarray, l2: float) -> np.ndarray:
 
 def test_weights_solve_the_closed_form_on_a_small_matrix() -> None:
     x = np.array(
-        [[1, 1, 0, 0, 1], [0, 1, 1, 0, 0], [1, 0, 1, 1, 0], [0, 0, 0, 1, 1], [1, 1, 1, 0, 0],
-         [0, 2, 0, 1, 0]],
+        [
+            [1, 1, 0, 0, 1],
+            [0, 1, 1, 0, 0],
+            [1, 0, 1, 1, 0],
+            [0, 0, 0, 1, 1],
+            [1, 1, 1, 0, 0],
+            [0, 2, 0, 1, 0],
+        ],
         dtype=np.float64,
     )
     b = ease_weights(sp.csr_matrix(x, dtype=np.float32), 0.5)
@@ -45,8 +51,7 @@ def test_weights_match_float64_on_real_data(ml_small: Interactions) -> None:
     keep = np.flatnonzero(np.diff(x.tocsc().indptr) >= 5)[:400]  # a dense enough corner
     sub = x[:, keep]
     b = ease_weights(sub, 100.0)
-    np.testing.assert_allclose(b, _closed_form(sub.toarray().astype(np.float64), 100.0),
-                               atol=2e-5)
+    np.testing.assert_allclose(b, _closed_form(sub.toarray().astype(np.float64), 100.0), atol=2e-5)
 
 
 def test_scores_are_user_rows_times_weights(ml_small: Interactions) -> None:

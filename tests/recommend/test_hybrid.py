@@ -17,7 +17,10 @@ from tailorwise.recommend.hybrid import HybridRecommender, normalize_scores
 from tests.contracts.recommender_contract import RecommenderContract
 from tests.recommend.test_content import SEQUEL, with_cold_sequel
 
-POPULAR_CONTENT: list[dict[str, Any]] = [{"name": "popular"}, {"name": "content", "params": {"half_life_days": 7.0}}]
+POPULAR_CONTENT: list[dict[str, Any]] = [
+    {"name": "popular"},
+    {"name": "content", "params": {"half_life_days": 7.0}},
+]
 
 
 class TestHybrid(RecommenderContract):
@@ -82,8 +85,9 @@ def test_normalisation_is_per_user_over_unseen_items(ml_small: Interactions) -> 
         ({"normalize": "softmax"}, "normalize must be"),
     ],
 )
-def test_bad_configs_are_refused(ml_small: Interactions, params: dict[str, object],
-                                 message: str) -> None:
+def test_bad_configs_are_refused(
+    ml_small: Interactions, params: dict[str, object], message: str
+) -> None:
     base: dict[str, object] = {"components": POPULAR_CONTENT}
     with pytest.raises(ConfigError, match=message):
         HybridRecommender(**{**base, **params}).fit(ml_small)  # type: ignore[arg-type]

@@ -30,24 +30,29 @@ class TestBPR(RecommenderContract):
 
 
 def test_als_equals_implicit_called_directly(ml_small: Interactions) -> None:
-    ours = ALSRecommender(factors=16, regularization=0.1, alpha=2.0, iterations=5, seed=7,
-                          verbose=False).fit(ml_small)
+    ours = ALSRecommender(
+        factors=16, regularization=0.1, alpha=2.0, iterations=5, seed=7, verbose=False
+    ).fit(ml_small)
     with threadpool_limits(1, "blas"):
-        ref = AlternatingLeastSquares(factors=16, regularization=0.1, alpha=2.0, iterations=5,
-                                      random_state=7)
+        ref = AlternatingLeastSquares(
+            factors=16, regularization=0.1, alpha=2.0, iterations=5, random_state=7
+        )
         ref.fit(ml_small.matrix(), show_progress=False)
     np.testing.assert_allclose(ours.user_factors_, ref.user_factors, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(ours.item_factors_, ref.item_factors, rtol=1e-4, atol=1e-6)
     users = np.arange(10)
-    np.testing.assert_allclose(ours._scores(users), ref.user_factors[users] @ ref.item_factors.T,
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        ours._scores(users), ref.user_factors[users] @ ref.item_factors.T, rtol=1e-5, atol=1e-6
+    )
 
 
 def test_bpr_equals_implicit_called_directly(ml_small: Interactions) -> None:
-    ours = BPRRecommender(factors=16, learning_rate=0.05, iterations=10, seed=3,
-                          verbose=False).fit(ml_small)
-    ref = BayesianPersonalizedRanking(factors=16, learning_rate=0.05, iterations=10,
-                                      num_threads=1, random_state=3)
+    ours = BPRRecommender(factors=16, learning_rate=0.05, iterations=10, seed=3, verbose=False).fit(
+        ml_small
+    )
+    ref = BayesianPersonalizedRanking(
+        factors=16, learning_rate=0.05, iterations=10, num_threads=1, random_state=3
+    )
     ref.fit(ml_small.matrix(), show_progress=False)
     np.testing.assert_array_equal(ours.item_factors_, ref.item_factors)
     np.testing.assert_array_equal(ours.user_factors_, ref.user_factors)
@@ -80,8 +85,14 @@ def test_als_reason_is_implicits_explanation(ml_small: Interactions) -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [{"factors": 0}, {"iterations": 1.5}, {"regularization": -1}, {"alpha": 0},
-     {"seed": -1}, {"num_threads": -2}],
+    [
+        {"factors": 0},
+        {"iterations": 1.5},
+        {"regularization": -1},
+        {"alpha": 0},
+        {"seed": -1},
+        {"num_threads": -2},
+    ],
 )
 def test_bad_als_parameters_are_rejected(params: dict[str, object], ml_small: Interactions) -> None:
     with pytest.raises(ConfigError, match="als: "):

@@ -72,8 +72,14 @@ def test_reason_names_the_liked_item_that_contributes_most(ml_small: Interaction
 
 @pytest.mark.parametrize(
     "params",
-    [{"k_neighbors": 0}, {"k_neighbors": 2.5}, {"shrink": -1}, {"weighting": "idf"},
-     {"bm25_b": 1.5}, {"bm25_k1": -0.1}],
+    [
+        {"k_neighbors": 0},
+        {"k_neighbors": 2.5},
+        {"shrink": -1},
+        {"weighting": "idf"},
+        {"bm25_b": 1.5},
+        {"bm25_k1": -0.1},
+    ],
 )
 def test_bad_parameters_are_rejected(params: dict[str, object], ml_small: Interactions) -> None:
     with pytest.raises(ConfigError, match="itemknn"):

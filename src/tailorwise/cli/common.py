@@ -20,9 +20,7 @@ err_console = Console(stderr=True)
 
 DbOption = Annotated[
     str | None,
-    typer.Option(
-        "--db", help="Store URL: a DuckDB file or postgresql://... [env: TAILORWISE_DB]"
-    ),
+    typer.Option("--db", help="Store URL: a DuckDB file or postgresql://... [env: TAILORWISE_DB]"),
 ]
 
 

@@ -52,8 +52,9 @@ def _synthetic(store: DataStore) -> IngestReport:
 
 def demo_command(
     db: DbOption = None,
-    data_dir: Annotated[Path | None, typer.Option(help="Folder of public data sets "
-                                                  "[env: TAILORWISE_DATA_DIR]")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Folder of public data sets [env: TAILORWISE_DATA_DIR]")
+    ] = None,
     dataset: Annotated[str, typer.Option(help=f"One of: {', '.join(DATASETS)}")] = "movielens-100k",
     models: Annotated[Path, typer.Option(help="Where trained models are saved")] = Path("models"),
 ) -> None:
@@ -61,7 +62,9 @@ def demo_command(
     folder = (data_dir or Path(Settings().data_dir)) / dataset
     with opened_store(db) as store:
         if dataset not in DATASETS:
-            raise typer.BadParameter(f"unknown data set '{dataset}'; choose one of: {', '.join(DATASETS)}")
+            raise typer.BadParameter(
+                f"unknown data set '{dataset}'; choose one of: {', '.join(DATASETS)}"
+            )
         if folder.is_dir():
             console.print(f"[bold]1. ingest[/] {folder} ({DATASETS[dataset]})")
             report = _ingest_with_progress(folder, DATASETS[dataset], store)

@@ -30,8 +30,13 @@ def evaluate_default(store: DataStore) -> bool:
     for col in ("model", "NDCG@10", "Recall@10", "coverage@10", "fit s"):
         table.add_column(col, justify="left" if col == "model" else "right")
     for r in results:
-        table.add_row(r.model, f"{r['ndcg@10']:.4f}", f"{r['recall@10']:.4f}",
-                      f"{r['coverage@10']:.3f}", f"{r.fit_seconds or 0:.1f}")
+        table.add_row(
+            r.model,
+            f"{r['ndcg@10']:.4f}",
+            f"{r['recall@10']:.4f}",
+            f"{r['coverage@10']:.3f}",
+            f"{r.fit_seconds or 0:.1f}",
+        )
     console.print(table)
     ci = paired_bootstrap(results[1], results[0], "ndcg@10", n_resamples=500)
     console.print(
@@ -44,8 +49,11 @@ def evaluate_default(store: DataStore) -> bool:
 
 def train_and_show(store: DataStore, models: Path, n_users: int = 2) -> None:
     trained = train(store, TrainConfig(), models)
-    console.print(f"trained {trained.name} on all {trained.n_pairs:,} pairs in "
-                  f"{trained.fit_seconds:.1f}s; saved {trained.path}", highlight=False)
+    console.print(
+        f"trained {trained.name} on all {trained.n_pairs:,} pairs in "
+        f"{trained.fit_seconds:.1f}s; saved {trained.path}",
+        highlight=False,
+    )
     from tailorwise.recommend.artifacts import load_model
 
     model = load_model(trained.path)

@@ -20,7 +20,9 @@ def _column_map(pairs: list[str]) -> dict[str, str]:
     out = {}
     for pair in pairs:
         if "=" not in pair:
-            raise ConfigError(f"--map expects CANONICAL=SOURCE, got '{pair}' (e.g. user_id=customer)")
+            raise ConfigError(
+                f"--map expects CANONICAL=SOURCE, got '{pair}' (e.g. user_id=customer)"
+            )
         key, value = pair.split("=", 1)
         out[key.strip()] = value.strip()
     return out
@@ -28,15 +30,23 @@ def _column_map(pairs: list[str]) -> dict[str, str]:
 
 def ingest_command(
     path: Annotated[Path, typer.Argument(help="A file, or a data set's folder.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(loader_names())}")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=f"One of: {', '.join(loader_names())}")
+    ],
     db: DbOption = None,
-    on_error: Annotated[OnError, typer.Option(help="fail: reject the whole input on a bad row; "
-                                              "skip: load good rows, write bad ones to --rejects")]
-    = OnError.fail,
-    rejects: Annotated[Path | None, typer.Option(help="Rejects file (default ./rejects/NAME.rejects.csv)")]
-    = None,
-    column_map: Annotated[list[str] | None, typer.Option("--map", help="CANONICAL=SOURCE column")]
-    = None,
+    on_error: Annotated[
+        OnError,
+        typer.Option(
+            help="fail: reject the whole input on a bad row; "
+            "skip: load good rows, write bad ones to --rejects"
+        ),
+    ] = OnError.fail,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Rejects file (default ./rejects/NAME.rejects.csv)")
+    ] = None,
+    column_map: Annotated[
+        list[str] | None, typer.Option("--map", help="CANONICAL=SOURCE column")
+    ] = None,
     rating_min: Annotated[float | None, typer.Option(help="Lowest valid rating")] = None,
     rating_max: Annotated[float | None, typer.Option(help="Highest valid rating")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
@@ -52,9 +62,15 @@ def ingest_command(
             def show(label: str, done: int, total: int) -> None:
                 progress.update(task, description=label, completed=done, total=total)
 
-            report = ingest(path, fmt, store, on_error=on_error,
-                            rejects_path=rejects or default_rejects_path(path),
-                            options=options, progress=show)
+            report = ingest(
+                path,
+                fmt,
+                store,
+                on_error=on_error,
+                rejects_path=rejects or default_rejects_path(path),
+                options=options,
+                progress=show,
+            )
     if as_json:
         print(report.model_dump_json(indent=2))
     else:
@@ -71,7 +87,8 @@ def print_report(report: IngestReport) -> None:
     if report.rejects_path:
         console.print(
             f"{report.rejected:,} bad row(s) skipped and {report.excluded:,} row(s) excluded by "
-            f"the format; reasons in {report.rejects_path}", highlight=False,
+            f"the format; reasons in {report.rejects_path}",
+            highlight=False,
         )
         for line in report.issues_shown[:5]:
             console.print("  " + line, highlight=False, markup=False)
@@ -98,10 +115,17 @@ def print_summary(s: StoreSummary) -> None:
     for name, n in s.counts.items():
         counts.add_row(name, f"{n:,}")
     console.print(counts)
-    span = f"{s.first_event:%Y-%m-%d} to {s.last_event:%Y-%m-%d}" if s.first_event and s.last_event else "no events"
+    span = (
+        f"{s.first_event:%Y-%m-%d} to {s.last_event:%Y-%m-%d}"
+        if s.first_event and s.last_event
+        else "no events"
+    )
     sparsity = f"{s.sparsity:.4%}" if s.sparsity is not None else "n/a"
-    console.print(f"events: {span}; {s.active_users:,} active users x {s.active_items:,} items; "
-                  f"sparsity {sparsity}; {s.sources} source file(s)", highlight=False)
+    console.print(
+        f"events: {span}; {s.active_users:,} active users x {s.active_items:,} items; "
+        f"sparsity {sparsity}; {s.sources} source file(s)",
+        highlight=False,
+    )
     if s.event_types:
         mix = RichTable(title="event types")
         for col in ("type", "events", "share"):

@@ -38,7 +38,8 @@ def synth_command(
             )
     console.print(
         f"wrote {report.users:,} users, {report.items:,} items, {report.events:,} events and "
-        f"{report.exposures:,} exposures to {report.out_dir}", highlight=False,
+        f"{report.exposures:,} exposures to {report.out_dir}",
+        highlight=False,
     )
     if then_ingest:
         _ingest(out_dir, db)

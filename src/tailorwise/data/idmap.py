@@ -28,8 +28,13 @@ class IdMap:
     @classmethod
     def from_values(cls, values: Iterable[str]) -> IdMap:
         """Ids in order of first appearance."""
-        return cls(pd.unique(np.asarray(list(values) if not isinstance(values, np.ndarray)
-                                        else values, dtype=object)))
+        return cls(
+            pd.unique(
+                np.asarray(
+                    list(values) if not isinstance(values, np.ndarray) else values, dtype=object
+                )
+            )
+        )
 
     def __len__(self) -> int:
         return len(self._index)
@@ -38,14 +43,17 @@ class IdMap:
     def external(self) -> np.ndarray:
         return self._index.to_numpy()
 
-    def to_internal(self, ids: Sequence[str] | np.ndarray, *, kind: str = "id",
-                    strict: bool = True) -> np.ndarray:
+    def to_internal(
+        self, ids: Sequence[str] | np.ndarray, *, kind: str = "id", strict: bool = True
+    ) -> np.ndarray:
         """Dense indices of ``ids``; unknown ids raise (``strict``) or map to -1."""
         idx = self._index.get_indexer(np.asarray(ids, dtype=object))
         if strict and (idx < 0).any():
             unknown = np.asarray(ids, dtype=object)[idx < 0]
             shown = ", ".join(repr(str(u)) for u in unknown[:5])
-            raise UnknownIdError(f"unknown {kind}(s): {shown}" + (" ..." if len(unknown) > 5 else ""))
+            raise UnknownIdError(
+                f"unknown {kind}(s): {shown}" + (" ..." if len(unknown) > 5 else "")
+            )
         return idx.astype(np.int64)
 
     def to_external(self, idx: np.ndarray | Sequence[int]) -> np.ndarray:

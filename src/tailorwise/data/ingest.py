@@ -120,11 +120,16 @@ def write_rejects(
     Each part is in file order already, so the (slow, large) sort is skipped.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    bad = pa.table({
-        "file": [i.file for i in issues], "row": pa.array([i.row for i in issues], pa.int64()),
-        "column": [i.column or "" for i in issues], "reason": [i.reason for i in issues],
-        "kind": ["rejected"] * len(issues), "raw": [i.raw for i in issues],
-    })
+    bad = pa.table(
+        {
+            "file": [i.file for i in issues],
+            "row": pa.array([i.row for i in issues], pa.int64()),
+            "column": [i.column or "" for i in issues],
+            "reason": [i.reason for i in issues],
+            "kind": ["rejected"] * len(issues),
+            "raw": [i.raw for i in issues],
+        }
+    )
     con.register("_bad_issues", bad)
     parts = ["SELECT * FROM _bad_issues"]
     for t in typed_all:
@@ -139,9 +144,7 @@ def write_rejects(
             )
     target = str(path).replace("'", "''")
     try:
-        con.execute(
-            f"COPY ({' UNION ALL '.join(parts)}) TO '{target}' (FORMAT csv, HEADER)"
-        )
+        con.execute(f"COPY ({' UNION ALL '.join(parts)}) TO '{target}' (FORMAT csv, HEADER)")
     finally:
         con.unregister("_bad_issues")
 
@@ -153,8 +156,10 @@ def _failure(path: Path, issues: list[RowIssue]) -> IngestError:
     lines += ["  " + i.describe() for i in fatal[:MAX_SHOWN]]
     if len(fatal) > MAX_SHOWN:
         lines.append(f"  ... and {len(fatal) - MAX_SHOWN} more")
-    lines.append("Fix these rows, or pass --on-error skip to load the good rows and write "
-                 "the bad ones to a rejects file.")
+    lines.append(
+        "Fix these rows, or pass --on-error skip to load the good rows and write "
+        "the bad ones to a rejects file."
+    )
     return IngestError("\n".join(lines), fatal, rows)
 
 
@@ -222,8 +227,9 @@ def _drop_staging(con: duckdb.DuckDBPyConnection, typed_all: list[Typed]) -> Non
 def _issues_of(con: duckdb.DuckDBPyConnection, typed: Typed) -> list[RowIssue]:
     found = row_issues(con, typed)
     if typed.rows == 0 and not found:
-        found.append(RowIssue(typed.raw.file.name, typed.raw.header_lines, None,
-                              "the file has no data rows"))
+        found.append(
+            RowIssue(typed.raw.file.name, typed.raw.header_lines, None, "the file has no data rows")
+        )
     return found
 
 

@@ -49,7 +49,8 @@ class Interactions:
         keep = self.weight > 0 if positive_only else np.ones(len(self), dtype=bool)
         data = self.weight[keep] if positive_only else np.ones(int(keep.sum()), np.float32)
         m = sp.csr_matrix(
-            (data, (self.user_idx[keep], self.item_idx[keep])), shape=(self.n_users, self.n_items),
+            (data, (self.user_idx[keep], self.item_idx[keep])),
+            shape=(self.n_users, self.n_items),
             dtype=np.float32,
         )
         m.sort_indices()
@@ -62,8 +63,12 @@ class Interactions:
     def subset(self, mask: np.ndarray) -> Interactions:
         """The same id maps and catalog, with only the rows in ``mask``."""
         return replace(
-            self, user_idx=self.user_idx[mask], item_idx=self.item_idx[mask],
-            weight=self.weight[mask], timestamp=self.timestamp[mask], tiebreak=self.tiebreak[mask],
+            self,
+            user_idx=self.user_idx[mask],
+            item_idx=self.item_idx[mask],
+            weight=self.weight[mask],
+            timestamp=self.timestamp[mask],
+            tiebreak=self.tiebreak[mask],
         )
 
     def order(self) -> np.ndarray:
@@ -84,8 +89,10 @@ class Interactions:
     ) -> Interactions:
         """Build from an events frame (user_id, item_id, type, value, timestamp) and a catalog."""
         ev = events[events[C.item].notna()].reset_index(drop=True)
-        ev = ev.assign(_w=(weighting or WeightingConfig()).weights(ev),
-                       _t=ev[C.timestamp].to_numpy(dtype="datetime64[s]").astype(np.int64))
+        ev = ev.assign(
+            _w=(weighting or WeightingConfig()).weights(ev),
+            _t=ev[C.timestamp].to_numpy(dtype="datetime64[s]").astype(np.int64),
+        )
         pairs = ev.groupby([C.user, C.item], sort=False).agg(w=("_w", "sum"), t=("_t", "min"))
         pairs = pairs.reset_index()
         catalog = _catalog(items, pairs[C.item])

@@ -122,24 +122,32 @@ def build_shop(cfg: SynthConfig, rng: np.random.Generator) -> Shop:
     base_price = np.exp(rng.normal(3.0, 0.6, cfg.n_categories))
     price = np.round(base_price[category] * rng.lognormal(0.0, 0.5, cfg.n_items), 2)
     return Shop(
-        user_ids=_ids("u", cfg.n_users), segment=segment, age=age,
-        activity_cdf=_cdf(activity), taste=taste.astype(np.float32),
-        item_ids=_ids("i", cfg.n_items), item_vec=item_vec.astype(np.float32),
-        item_category=category, price=np.maximum(price, 0.99),
-        popularity_cdf=_cdf(popularity), category_names=names,
+        user_ids=_ids("u", cfg.n_users),
+        segment=segment,
+        age=age,
+        activity_cdf=_cdf(activity),
+        taste=taste.astype(np.float32),
+        item_ids=_ids("i", cfg.n_items),
+        item_vec=item_vec.astype(np.float32),
+        item_category=category,
+        price=np.maximum(price, 0.99),
+        popularity_cdf=_cdf(popularity),
+        category_names=names,
     )
 
 
 def users_table(cfg: SynthConfig, shop: Shop, rng: np.random.Generator) -> pa.Table:
     country = draw(rng, _cdf(np.array(COUNTRY_SHARE)), cfg.n_users)
     signup = _start_seconds(cfg) - rng.integers(0, 3 * 365 * 86400, cfg.n_users)
-    return pa.table({
-        "user_id": shop.user_ids,
-        "segment": pa.array(SEGMENTS).take(pa.array(shop.segment)),
-        "country": pa.array(COUNTRIES).take(pa.array(country)),
-        "age_band": pa.array(AGE_BANDS).take(pa.array(shop.age)),
-        "signup_at": pa.array(signup, pa.timestamp("s")),
-    })
+    return pa.table(
+        {
+            "user_id": shop.user_ids,
+            "segment": pa.array(SEGMENTS).take(pa.array(shop.segment)),
+            "country": pa.array(COUNTRIES).take(pa.array(country)),
+            "age_band": pa.array(AGE_BANDS).take(pa.array(shop.age)),
+            "signup_at": pa.array(signup, pa.timestamp("s")),
+        }
+    )
 
 
 def items_table(cfg: SynthConfig, shop: Shop, rng: np.random.Generator) -> pa.Table:
@@ -148,18 +156,21 @@ def items_table(cfg: SynthConfig, shop: Shop, rng: np.random.Generator) -> pa.Ta
     has_second = (rng.random(cfg.n_items) < 0.3) & (second != shop.item_category)
     cats = [
         shop.category_names[a] + (f"|{shop.category_names[b]}" if two else "")
-        for a, b, two in zip(shop.item_category.tolist(), second.tolist(), has_second.tolist(),
-                             strict=True)
+        for a, b, two in zip(
+            shop.item_category.tolist(), second.tolist(), has_second.tolist(), strict=True
+        )
     ]
     created = _start_seconds(cfg) - rng.integers(0, 2 * 365 * 86400, cfg.n_items)
-    return pa.table({
-        "item_id": shop.item_ids,
-        "title": pa.array(titles),
-        "text": pa.array(texts),
-        "categories": pa.array(cats),
-        "price": pa.array(shop.price),
-        "created_at": pa.array(created, pa.timestamp("s")),
-    })
+    return pa.table(
+        {
+            "item_id": shop.item_ids,
+            "title": pa.array(titles),
+            "text": pa.array(texts),
+            "categories": pa.array(cats),
+            "price": pa.array(shop.price),
+            "created_at": pa.array(created, pa.timestamp("s")),
+        }
+    )
 
 
 def _start_seconds(cfg: SynthConfig) -> int:
@@ -187,13 +198,20 @@ def generate(
             stale.unlink(missing_ok=True)
     written = _write_events(cfg, shop, rng, events_file, progress)
     return SynthReport(
-        out, cfg.n_users, cfg.n_items, written, exposures.num_rows,
+        out,
+        cfg.n_users,
+        cfg.n_items,
+        written,
+        exposures.num_rows,
         ["users.parquet", "items.parquet", events_file.name, "campaigns.csv", "exposures.parquet"],
     )
 
 
 def _write_events(
-    cfg: SynthConfig, shop: Shop, rng: np.random.Generator, path: Path,
+    cfg: SynthConfig,
+    shop: Shop,
+    rng: np.random.Generator,
+    path: Path,
     progress: SynthProgress | None,
 ) -> int:
     from tailorwise.data.synth_events import EVENTS_SCHEMA, event_chunks

@@ -20,10 +20,20 @@ import pyarrow as pa
 from tailorwise.data.synth import AGE_BANDS, COUNTRIES, SEGMENTS, Shop, SynthConfig, _start_seconds
 
 # Effect of the first arm by segment, and the baseline conversion rate.
-SEGMENT_UPLIFT = {"deal_seeker": 0.10, "loyal": 0.0, "casual": 0.05, "premium": 0.0,
-                  "newcomer": 0.03}
-SEGMENT_BASE = {"deal_seeker": 0.05, "loyal": 0.12, "casual": 0.03, "premium": 0.08,
-                "newcomer": 0.04}
+SEGMENT_UPLIFT = {
+    "deal_seeker": 0.10,
+    "loyal": 0.0,
+    "casual": 0.05,
+    "premium": 0.0,
+    "newcomer": 0.03,
+}
+SEGMENT_BASE = {
+    "deal_seeker": 0.05,
+    "loyal": 0.12,
+    "casual": 0.03,
+    "premium": 0.08,
+    "newcomer": 0.04,
+}
 CAMPAIGN_LENGTH_DAYS = 14
 
 
@@ -77,12 +87,14 @@ def _campaign_start(cfg: SynthConfig) -> int:
 def campaigns_table(cfg: SynthConfig) -> pa.Table:
     start = cfg.start + timedelta(days=cfg.days // 2)
     end = start + timedelta(days=CAMPAIGN_LENGTH_DAYS)
-    return pa.table({
-        "campaign_id": [cfg.campaign_id],
-        "name": ["Spring email"],
-        "description": [f"Randomised test of {', '.join(cfg.arms)} against a control group"],
-        "channel": ["email"],
-        "started_at": pa.array([start.isoformat()]),
-        "ended_at": pa.array([end.isoformat()]),
-        "countries": ["|".join(COUNTRIES)],
-    })
+    return pa.table(
+        {
+            "campaign_id": [cfg.campaign_id],
+            "name": ["Spring email"],
+            "description": [f"Randomised test of {', '.join(cfg.arms)} against a control group"],
+            "channel": ["email"],
+            "started_at": pa.array([start.isoformat()]),
+            "ended_at": pa.array([end.isoformat()]),
+            "countries": ["|".join(COUNTRIES)],
+        }
+    )

@@ -25,17 +25,26 @@ CHANNELS = ("web", "app", "email")
 CHANNEL_SHARE = (0.55, 0.38, 0.07)
 # Monday .. Sunday; weekends are busier.
 WEEKDAY = (0.9, 0.85, 0.9, 0.95, 1.1, 1.35, 1.25)
-HOURS = np.array([1, 0.6, 0.4, 0.3, 0.3, 0.5, 1, 2, 3, 3.5, 4, 4.5,
-                  5, 4.5, 4, 4, 4.5, 5, 6, 7.5, 8, 7, 4.5, 2.5])
+HOURS = np.array(
+    [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1, 2, 3, 3.5, 4, 4.5, 5, 4.5, 4, 4, 4.5, 5, 6, 7.5, 8, 7, 4.5, 2.5]
+)
 CANDIDATES = 12
 SUB_BATCH = 100_000
 
-EVENTS_SCHEMA = pa.schema([
-    ("user_id", pa.string()), ("item_id", pa.string()), ("type", pa.string()),
-    ("timestamp", pa.timestamp("s")), ("value", pa.float64()), ("quantity", pa.float64()),
-    ("amount", pa.float64()), ("text", pa.string()), ("session", pa.string()),
-    ("channel", pa.string()),
-])
+EVENTS_SCHEMA = pa.schema(
+    [
+        ("user_id", pa.string()),
+        ("item_id", pa.string()),
+        ("type", pa.string()),
+        ("timestamp", pa.timestamp("s")),
+        ("value", pa.float64()),
+        ("quantity", pa.float64()),
+        ("amount", pa.float64()),
+        ("text", pa.string()),
+        ("session", pa.string()),
+        ("channel", pa.string()),
+    ]
+)
 _TYPES = pa.array(TYPES)
 _CHANNELS = pa.array(CHANNELS)
 
@@ -75,21 +84,31 @@ def choose_items(
     affinity = np.empty(len(users), np.float64)
     scale = 1.0 / math.sqrt(shop.taste.shape[1] * 1.1)
     for lo in range(0, len(users), SUB_BATCH):
-        u = users[lo:lo + SUB_BATCH]
+        u = users[lo : lo + SUB_BATCH]
         cands = draw(rng, shop.popularity_cdf, (len(u), CANDIDATES))
         aff = np.einsum("vd,vkd->vk", shop.taste[u], shop.item_vec[cands]) * scale
         pick = np.argmax(1.5 * aff + rng.gumbel(size=aff.shape), axis=1)
         rows = np.arange(len(u))
-        items[lo:lo + len(u)] = cands[rows, pick]
-        affinity[lo:lo + len(u)] = aff[rows, pick]
+        items[lo : lo + len(u)] = cands[rows, pick]
+        affinity[lo : lo + len(u)] = aff[rows, pick]
     return items, affinity
 
 
-def _views(cfg: SynthConfig, shop: Shop, rng: np.random.Generator, n: int,
-           day_cdf: np.ndarray, hour_cdf: np.ndarray) -> tuple[_Views, np.ndarray]:
+def _views(
+    cfg: SynthConfig,
+    shop: Shop,
+    rng: np.random.Generator,
+    n: int,
+    day_cdf: np.ndarray,
+    hour_cdf: np.ndarray,
+) -> tuple[_Views, np.ndarray]:
     user = draw(rng, shop.activity_cdf, n)
-    start = (_start_seconds(cfg) + draw(rng, day_cdf, n) * 86400 + draw(rng, hour_cdf, n) * 3600
-             + rng.integers(0, 3600, n))
+    start = (
+        _start_seconds(cfg)
+        + draw(rng, day_cdf, n) * 86400
+        + draw(rng, hour_cdf, n) * 3600
+        + rng.integers(0, 3600, n)
+    )
     n_views = rng.geometric(1.0 / cfg.mean_views_per_session, n)
     channel = draw(rng, np.cumsum(CHANNEL_SHARE) / sum(CHANNEL_SHARE), n)
     session = np.repeat(np.arange(n), n_views)
@@ -101,8 +120,9 @@ def _views(cfg: SynthConfig, shop: Shop, rng: np.random.Generator, n: int,
     return _Views(session, user[session], item, time, affinity), channel
 
 
-def _funnel(cfg: SynthConfig, shop: Shop, rng: np.random.Generator,
-            v: _Views) -> dict[int, np.ndarray]:
+def _funnel(
+    cfg: SynthConfig, shop: Shop, rng: np.random.Generator, v: _Views
+) -> dict[int, np.ndarray]:
     """Boolean masks over views, one per event type code."""
     r = rng.random((6, len(v.item)))
     rel_price = np.log(shop.price[v.item] / np.median(shop.price))
@@ -112,17 +132,30 @@ def _funnel(cfg: SynthConfig, shop: Shop, rng: np.random.Generator,
     ret = buy & (r[3] < cfg.return_rate * np.where(v.affinity < 0, 1.8, 0.7))
     rating = buy & (r[4] < 0.15)
     review = buy & (r[5] < 0.05)
-    return {0: np.ones(len(v.item), bool), 1: click, 2: cart, 3: buy, 4: rating, 5: review,
-            6: ret}
+    return {0: np.ones(len(v.item), bool), 1: click, 2: cart, 3: buy, 4: rating, 5: review, 6: ret}
 
 
 # Delay after the view, in seconds (low, high), per event type code.
-_DELAY = {0: (0, 1), 1: (2, 20), 2: (10, 120), 3: (60, 900), 4: (2 * 86400, 14 * 86400),
-          5: (2 * 86400, 14 * 86400), 6: (5 * 86400, 30 * 86400)}
+_DELAY = {
+    0: (0, 1),
+    1: (2, 20),
+    2: (10, 120),
+    3: (60, 900),
+    4: (2 * 86400, 14 * 86400),
+    5: (2 * 86400, 14 * 86400),
+    6: (5 * 86400, 30 * 86400),
+}
 
 
-def session_batch(cfg: SynthConfig, shop: Shop, rng: np.random.Generator, n: int,
-                  first_session: int, day_cdf: np.ndarray, hour_cdf: np.ndarray) -> pa.Table:
+def session_batch(
+    cfg: SynthConfig,
+    shop: Shop,
+    rng: np.random.Generator,
+    n: int,
+    first_session: int,
+    day_cdf: np.ndarray,
+    hour_cdf: np.ndarray,
+) -> pa.Table:
     """Events of ``n`` sessions, ordered by session then time."""
     v, channel = _views(cfg, shop, rng, n, day_cdf, hour_cdf)
     masks = _funnel(cfg, shop, rng, v)
@@ -136,8 +169,9 @@ def session_batch(cfg: SynthConfig, shop: Shop, rng: np.random.Generator, n: int
     return _to_arrow(cfg, shop, rng, v, view, code, time, channel, first_session)
 
 
-def _values(rng: np.random.Generator, v: _Views, view: np.ndarray, code: np.ndarray,
-            returned: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _values(
+    rng: np.random.Generator, v: _Views, view: np.ndarray, code: np.ndarray, returned: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Ratings (for rating/review events) and quantities (cart, purchase, return)."""
     raw = 3.3 + 1.1 * v.affinity[view] - 1.5 * returned[view] + rng.normal(0, 0.8, len(view))
     value = np.where((code == 4) | (code == 5), np.clip(np.round(raw), 1, 5), np.nan)
@@ -146,9 +180,17 @@ def _values(rng: np.random.Generator, v: _Views, view: np.ndarray, code: np.ndar
     return value, quantity.astype(np.float64)
 
 
-def _to_arrow(cfg: SynthConfig, shop: Shop, rng: np.random.Generator, v: _Views,
-              view: np.ndarray, code: np.ndarray, time: np.ndarray, channel: np.ndarray,
-              first_session: int) -> pa.Table:
+def _to_arrow(
+    cfg: SynthConfig,
+    shop: Shop,
+    rng: np.random.Generator,
+    v: _Views,
+    view: np.ndarray,
+    code: np.ndarray,
+    time: np.ndarray,
+    channel: np.ndarray,
+    first_session: int,
+) -> pa.Table:
     returned = np.zeros(len(v.item), bool)
     returned[view[code == 6]] = True
     value, quantity = _values(rng, v, view, code, returned)
@@ -162,20 +204,24 @@ def _to_arrow(cfg: SynthConfig, shop: Shop, rng: np.random.Generator, v: _Views,
     for pos, words in zip(reviewed.tolist(), reviews, strict=True):
         text[pos] = words
     sessions = pc.binary_join_element_wise(
-        "s", pc.cast(pa.array(first_session + v.session[view]), pa.string()), "")
+        "s", pc.cast(pa.array(first_session + v.session[view]), pa.string()), ""
+    )
     in_session = pa.array(code <= 3)
-    return pa.table({
-        "user_id": shop.user_ids.take(pa.array(v.user[view])),
-        "item_id": shop.item_ids.take(pa.array(v.item[view])),
-        "type": _TYPES.take(pa.array(code)),
-        "timestamp": pa.array(time, pa.timestamp("s")),
-        "value": pa.array(value, from_pandas=True),
-        "quantity": pa.array(quantity, from_pandas=True),
-        "amount": pa.array(amount, from_pandas=True),
-        "text": pa.array(text, pa.string()),
-        "session": pc.if_else(in_session, sessions, pa.scalar(None, pa.string())),
-        "channel": _CHANNELS.take(pa.array(channel[v.session[view]])),
-    }, schema=EVENTS_SCHEMA)
+    return pa.table(
+        {
+            "user_id": shop.user_ids.take(pa.array(v.user[view])),
+            "item_id": shop.item_ids.take(pa.array(v.item[view])),
+            "type": _TYPES.take(pa.array(code)),
+            "timestamp": pa.array(time, pa.timestamp("s")),
+            "value": pa.array(value, from_pandas=True),
+            "quantity": pa.array(quantity, from_pandas=True),
+            "amount": pa.array(amount, from_pandas=True),
+            "text": pa.array(text, pa.string()),
+            "session": pc.if_else(in_session, sessions, pa.scalar(None, pa.string())),
+            "channel": _CHANNELS.take(pa.array(channel[v.session[view]])),
+        },
+        schema=EVENTS_SCHEMA,
+    )
 
 
 def event_chunks(cfg: SynthConfig, shop: Shop, rng: np.random.Generator) -> Iterator[pa.Table]:

@@ -10,50 +10,113 @@ import numpy as np
 
 # category -> (nouns, adjectives)
 CATEGORIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "electronics": (("headphones", "speaker", "charger", "keyboard", "monitor", "camera"),
-                    ("wireless", "portable", "bluetooth", "compact", "smart", "digital")),
-    "books": (("novel", "cookbook", "biography", "atlas", "thriller", "anthology"),
-              ("illustrated", "classic", "bestselling", "hardcover", "annotated", "gripping")),
-    "fashion": (("sweater", "jacket", "dress", "scarf", "sneakers", "jeans"),
-                ("cozy", "slim", "woollen", "vintage", "casual", "elegant")),
-    "home": (("lamp", "cushion", "rug", "vase", "curtain", "blanket"),
-             ("rustic", "modern", "handmade", "ceramic", "linen", "minimalist")),
-    "kitchen": (("kettle", "skillet", "blender", "knife", "teapot", "mug"),
-                ("stainless", "nonstick", "enamel", "electric", "sturdy", "glazed")),
-    "sports": (("dumbbell", "yoga mat", "racket", "helmet", "bottle", "backpack"),
-               ("lightweight", "durable", "ergonomic", "breathable", "padded", "foldable")),
-    "beauty": (("serum", "lipstick", "perfume", "moisturizer", "shampoo", "palette"),
-               ("organic", "fragrant", "hydrating", "matte", "gentle", "vegan")),
-    "toys": (("puzzle", "robot", "doll", "blocks", "kite", "boardgame"),
-             ("colorful", "educational", "wooden", "interactive", "plush", "magnetic")),
-    "garden": (("planter", "hose", "shovel", "seeds", "birdhouse", "lantern"),
-               ("weatherproof", "solar", "galvanized", "terracotta", "hardy", "flowering")),
-    "grocery": (("coffee", "chocolate", "tea", "honey", "pasta", "olive oil"),
-                ("roasted", "artisan", "fairtrade", "spicy", "creamy", "wholegrain")),
-    "pets": (("collar", "leash", "cat tree", "dog bed", "feeder", "chew toy"),
-             ("reflective", "washable", "chewproof", "snug", "adjustable", "orthopedic")),
-    "music": (("guitar", "ukulele", "vinyl", "drumsticks", "microphone", "amplifier"),
-              ("acoustic", "analog", "tuned", "studio", "retro", "electric")),
-    "office": (("notebook", "pen", "desk organizer", "stapler", "planner", "binder"),
-               ("refillable", "recycled", "ruled", "premium", "slimline", "magnetic")),
-    "baby": (("stroller", "onesie", "rattle", "bottle", "carrier", "crib sheet"),
-             ("soft", "hypoallergenic", "cotton", "safe", "gentle", "soothing")),
-    "automotive": (("dashcam", "floor mat", "car charger", "wiper", "seat cover", "jump starter"),
-                   ("rugged", "universal", "heavy-duty", "all-weather", "quick-fit", "led")),
-    "travel": (("suitcase", "passport holder", "neck pillow", "duffel", "adapter", "toiletry bag"),
-               ("carry-on", "expandable", "waterproof", "packable", "hard-shell", "rfid")),
+    "electronics": (
+        ("headphones", "speaker", "charger", "keyboard", "monitor", "camera"),
+        ("wireless", "portable", "bluetooth", "compact", "smart", "digital"),
+    ),
+    "books": (
+        ("novel", "cookbook", "biography", "atlas", "thriller", "anthology"),
+        ("illustrated", "classic", "bestselling", "hardcover", "annotated", "gripping"),
+    ),
+    "fashion": (
+        ("sweater", "jacket", "dress", "scarf", "sneakers", "jeans"),
+        ("cozy", "slim", "woollen", "vintage", "casual", "elegant"),
+    ),
+    "home": (
+        ("lamp", "cushion", "rug", "vase", "curtain", "blanket"),
+        ("rustic", "modern", "handmade", "ceramic", "linen", "minimalist"),
+    ),
+    "kitchen": (
+        ("kettle", "skillet", "blender", "knife", "teapot", "mug"),
+        ("stainless", "nonstick", "enamel", "electric", "sturdy", "glazed"),
+    ),
+    "sports": (
+        ("dumbbell", "yoga mat", "racket", "helmet", "bottle", "backpack"),
+        ("lightweight", "durable", "ergonomic", "breathable", "padded", "foldable"),
+    ),
+    "beauty": (
+        ("serum", "lipstick", "perfume", "moisturizer", "shampoo", "palette"),
+        ("organic", "fragrant", "hydrating", "matte", "gentle", "vegan"),
+    ),
+    "toys": (
+        ("puzzle", "robot", "doll", "blocks", "kite", "boardgame"),
+        ("colorful", "educational", "wooden", "interactive", "plush", "magnetic"),
+    ),
+    "garden": (
+        ("planter", "hose", "shovel", "seeds", "birdhouse", "lantern"),
+        ("weatherproof", "solar", "galvanized", "terracotta", "hardy", "flowering"),
+    ),
+    "grocery": (
+        ("coffee", "chocolate", "tea", "honey", "pasta", "olive oil"),
+        ("roasted", "artisan", "fairtrade", "spicy", "creamy", "wholegrain"),
+    ),
+    "pets": (
+        ("collar", "leash", "cat tree", "dog bed", "feeder", "chew toy"),
+        ("reflective", "washable", "chewproof", "snug", "adjustable", "orthopedic"),
+    ),
+    "music": (
+        ("guitar", "ukulele", "vinyl", "drumsticks", "microphone", "amplifier"),
+        ("acoustic", "analog", "tuned", "studio", "retro", "electric"),
+    ),
+    "office": (
+        ("notebook", "pen", "desk organizer", "stapler", "planner", "binder"),
+        ("refillable", "recycled", "ruled", "premium", "slimline", "magnetic"),
+    ),
+    "baby": (
+        ("stroller", "onesie", "rattle", "bottle", "carrier", "crib sheet"),
+        ("soft", "hypoallergenic", "cotton", "safe", "gentle", "soothing"),
+    ),
+    "automotive": (
+        ("dashcam", "floor mat", "car charger", "wiper", "seat cover", "jump starter"),
+        ("rugged", "universal", "heavy-duty", "all-weather", "quick-fit", "led"),
+    ),
+    "travel": (
+        ("suitcase", "passport holder", "neck pillow", "duffel", "adapter", "toiletry bag"),
+        ("carry-on", "expandable", "waterproof", "packable", "hard-shell", "rfid"),
+    ),
 }
 MAX_CATEGORIES = len(CATEGORIES)
 
-BRANDS = ("nordwell", "acorn", "lumen", "brightpeak", "velvo", "kestrel", "orbis", "tidal",
-          "marlow", "quill", "harbor", "zenith")
+BRANDS = (
+    "nordwell",
+    "acorn",
+    "lumen",
+    "brightpeak",
+    "velvo",
+    "kestrel",
+    "orbis",
+    "tidal",
+    "marlow",
+    "quill",
+    "harbor",
+    "zenith",
+)
 
-_PRAISE = ("love this", "excellent", "great value", "works perfectly", "highly recommend",
-           "beautiful quality", "exceeded expectations")
-_NEUTRAL = ("okay for the price", "does the job", "average quality", "as described",
-            "nothing special")
-_COMPLAINT = ("broke after a week", "poor quality", "not as described", "disappointed",
-              "cheap material", "returned it", "would not buy again")
+_PRAISE = (
+    "love this",
+    "excellent",
+    "great value",
+    "works perfectly",
+    "highly recommend",
+    "beautiful quality",
+    "exceeded expectations",
+)
+_NEUTRAL = (
+    "okay for the price",
+    "does the job",
+    "average quality",
+    "as described",
+    "nothing special",
+)
+_COMPLAINT = (
+    "broke after a week",
+    "poor quality",
+    "not as described",
+    "disappointed",
+    "cheap material",
+    "returned it",
+    "would not buy again",
+)
 
 
 def item_words(
@@ -72,9 +135,7 @@ def item_words(
     return titles, texts
 
 
-def review_texts(
-    rng: np.random.Generator, ratings: np.ndarray, nouns: list[str]
-) -> list[str]:
+def review_texts(rng: np.random.Generator, ratings: np.ndarray, nouns: list[str]) -> list[str]:
     """Review texts whose tone follows the rating (1-5)."""
     out = []
     for rating, noun in zip(ratings.tolist(), nouns, strict=True):

@@ -88,7 +88,11 @@ def typed_expr(f: Field, raw_type: str | None) -> str:
     c = quote(f.name)
     if raw_type == "VARCHAR":
         return _typed_text(f, c)
-    if f.kind == Kind.timestamp and raw_type not in ("TIMESTAMP", "DATE") and "TIME" not in raw_type:
+    if (
+        f.kind == Kind.timestamp
+        and raw_type not in ("TIMESTAMP", "DATE")
+        and "TIME" not in raw_type
+    ):
         return f"CASE WHEN abs({c}) < 1e11 THEN to_timestamp({c})::TIMESTAMP END"
     if f.kind == Kind.json:
         return c if raw_type == "JSON" else f"CAST(to_json({c}) AS JSON)"
@@ -122,7 +126,9 @@ def field_checks(schema: TableSchema, raw_types: dict[str, str]) -> list[Check]:
     return checks
 
 
-def table_checks(schema: TableSchema, options: IngestOptions, raw_types: dict[str, str]) -> list[Check]:
+def table_checks(
+    schema: TableSchema, options: IngestOptions, raw_types: dict[str, str]
+) -> list[Check]:
     """Rules of one table that go beyond types."""
     if schema.table == Table.events:
         known = ", ".join(f"'{e.value}'" for e in EventType)
@@ -201,7 +207,8 @@ def build_typed(
     why = "".join(f" WHEN {c.condition} THEN {c.reason}" for c in excluding)
     why_col = "".join(f" WHEN {c.condition} THEN {_sql_str(c.column)}" for c in excluding)
     why = (
-        f"CASE{why} END AS _why, CASE{why_col} END AS _why_column" if excluding
+        f"CASE{why} END AS _why, CASE{why_col} END AS _why_column"
+        if excluding
         else "CAST(NULL AS VARCHAR) AS _why, CAST(NULL AS VARCHAR) AS _why_column"
     )
     cols = ", ".join(f"{quote('__t_' + n)} AS {quote(n)}" for n in schema.names)
@@ -286,7 +293,9 @@ def _renumber(
     )
     con.execute("DROP TABLE _shifts")
     return [
-        RowIssue(i.file, i.row + bisect.bisect_left(shifts, i.row), i.column, i.reason, i.raw, i.fatal)
+        RowIssue(
+            i.file, i.row + bisect.bisect_left(shifts, i.row), i.column, i.reason, i.raw, i.fatal
+        )
         for i in issues
     ]
 

@@ -81,7 +81,9 @@ def intra_list_diversity(top: np.ndarray, item_vectors: sp.csr_matrix) -> np.nda
     """
     vectors = sp.csr_matrix(item_vectors, dtype=np.float64)
     norms = np.sqrt(np.asarray(vectors.multiply(vectors).sum(axis=1))).ravel()
-    unit = sp.csr_matrix(sp.diags(np.where(norms > 0, 1.0 / np.maximum(norms, 1e-300), 0.0)) @ vectors)
+    unit = sp.csr_matrix(
+        sp.diags(np.where(norms > 0, 1.0 / np.maximum(norms, 1e-300), 0.0)) @ vectors
+    )
     valid = top >= 0
     n = valid.sum(axis=1)
     pair_sum = np.zeros(top.shape[0])

@@ -17,18 +17,31 @@ from matplotlib.figure import Figure
 
 from tailorwise.evaluate.runner import EvaluationResult
 
-DEFAULT_COLUMNS = ("ndcg@10", "recall@10", "precision@10", "hr@10", "mrr@10", "map@10",
-                   "coverage@10", "novelty@10", "ild@10", "arp@10")
+DEFAULT_COLUMNS = (
+    "ndcg@10",
+    "recall@10",
+    "precision@10",
+    "hr@10",
+    "mrr@10",
+    "map@10",
+    "coverage@10",
+    "novelty@10",
+    "ild@10",
+    "arp@10",
+)
 
 
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
-        return "nan" if math.isnan(value) else f"{value:.4f}" if abs(value) < 100 else f"{value:.1f}"
+        return (
+            "nan" if math.isnan(value) else f"{value:.4f}" if abs(value) < 100 else f"{value:.1f}"
+        )
     return str(value)
 
 
 def markdown_table(
-    results: Sequence[EvaluationResult], columns: Sequence[str] = DEFAULT_COLUMNS,
+    results: Sequence[EvaluationResult],
+    columns: Sequence[str] = DEFAULT_COLUMNS,
     baseline: str | None = None,
 ) -> str:
     """One row per result; with ``baseline``, NDCG@10 also as a ratio to that model's."""
@@ -39,9 +52,14 @@ def markdown_table(
         head.insert(3, f"ndcg@10 / {baseline}")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in results:
-        row = [r.model, r.protocol, *[_fmt(r.metrics.get(c, float("nan"))) for c in cols],
-               str(r.n_users), _fmt(r.fit_seconds) if r.fit_seconds is not None else "",
-               f"{r.seconds:.2f}"]
+        row = [
+            r.model,
+            r.protocol,
+            *[_fmt(r.metrics.get(c, float("nan"))) for c in cols],
+            str(r.n_users),
+            _fmt(r.fit_seconds) if r.fit_seconds is not None else "",
+            f"{r.seconds:.2f}",
+        ]
         if base is not None:
             ratio = r.metrics["ndcg@10"] / base.metrics["ndcg@10"] if base.metrics["ndcg@10"] else 0
             row.insert(3, f"{ratio:.2f}x")
@@ -57,8 +75,12 @@ def plot_metric_vs_k(results: Sequence[EvaluationResult], path: Path, metric: st
     """One line per model: ``metric@k`` against k."""
     fig, ax = plt.subplots(figsize=(6, 4))
     for r in results:
-        ax.plot(r.ks, [r.metrics[f"{metric}@{k}"] for k in r.ks], marker="o",
-                label=f"{r.model} ({r.protocol})")
+        ax.plot(
+            r.ks,
+            [r.metrics[f"{metric}@{k}"] for k in r.ks],
+            marker="o",
+            label=f"{r.model} ({r.protocol})",
+        )
     ax.set_xlabel("K")
     ax.set_ylabel(f"{metric.upper()}@K")
     ax.set_xticks(sorted({k for r in results for k in r.ks}))
@@ -74,12 +96,25 @@ def plot_popularity_bias(results: Sequence[EvaluationResult], path: Path, k: int
     bins = np.logspace(0, np.log10(max(top_pop, 1.0) + 1), 30).tolist()
     if results:
         catalog = results[0].popularity + 1  # +1: items nobody took sit at 1 on a log axis
-        ax.hist(catalog, bins=bins, density=True, histtype="stepfilled", alpha=0.25,
-                color="grey", label="catalog")
+        ax.hist(
+            catalog,
+            bins=bins,
+            density=True,
+            histtype="stepfilled",
+            alpha=0.25,
+            color="grey",
+            label="catalog",
+        )
     for r in results:
         shown = r.top[:, :k]
-        ax.hist(r.popularity[shown[shown >= 0]] + 1, bins=bins, density=True, histtype="step",
-                linewidth=1.5, label=f"{r.model} @ {k}")
+        ax.hist(
+            r.popularity[shown[shown >= 0]] + 1,
+            bins=bins,
+            density=True,
+            histtype="step",
+            linewidth=1.5,
+            label=f"{r.model} @ {k}",
+        )
     ax.set_xscale("log")
     ax.set_xlabel("item popularity (training users + 1)")
     ax.set_ylabel("density")
@@ -87,8 +122,12 @@ def plot_popularity_bias(results: Sequence[EvaluationResult], path: Path, k: int
     return _save(fig, path)
 
 
-def write_report(results: Sequence[EvaluationResult], out_dir: Path, name: str = "results",
-                 baseline: str | None = None) -> dict[str, Path]:
+def write_report(
+    results: Sequence[EvaluationResult],
+    out_dir: Path,
+    name: str = "results",
+    baseline: str | None = None,
+) -> dict[str, Path]:
     """``NAME.md``, ``NAME.json``, ``NAME_ndcg_vs_k.png`` and ``NAME_popularity.png``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     md = out_dir / f"{name}.md"
@@ -96,7 +135,8 @@ def write_report(results: Sequence[EvaluationResult], out_dir: Path, name: str =
     js = out_dir / f"{name}.json"
     js.write_text(results_json(results), encoding="utf-8")
     return {
-        "markdown": md, "json": js,
+        "markdown": md,
+        "json": js,
         "ndcg_vs_k": plot_metric_vs_k(results, out_dir / f"{name}_ndcg_vs_k.png"),
         "popularity": plot_popularity_bias(results, out_dir / f"{name}_popularity.png"),
     }

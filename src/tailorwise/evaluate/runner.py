@@ -62,9 +62,14 @@ class EvaluationResult:
     def summary(self) -> dict[str, Any]:
         """JSON-ready figures (no per-user arrays)."""
         return {
-            "model": self.model, "protocol": self.protocol, "part": self.part,
-            "ks": list(self.ks), "params": self.params, "metrics": self.metrics,
-            "users_evaluated": self.n_users, "users_skipped": self.n_skipped,
+            "model": self.model,
+            "protocol": self.protocol,
+            "part": self.part,
+            "ks": list(self.ks),
+            "params": self.params,
+            "metrics": self.metrics,
+            "users_evaluated": self.n_users,
+            "users_skipped": self.n_skipped,
             "eval_seconds": round(self.seconds, 3),
             "fit_seconds": None if self.fit_seconds is None else round(self.fit_seconds, 3),
         }
@@ -99,15 +104,25 @@ def evaluate(
     top = _rank(model, users, max(ks), verbose)
     truth = truth_all[users]
     per_user = _accuracy(top, truth, ks)
-    popularity = np.bincount(model.data_.item_idx[model.data_.weight > 0],
-                             minlength=model.data_.n_items).astype(np.float64)
+    popularity = np.bincount(
+        model.data_.item_idx[model.data_.weight > 0], minlength=model.data_.n_items
+    ).astype(np.float64)
     means = {name: float(v.mean()) if len(v) else 0.0 for name, v in per_user.items()}
     beyond = _beyond(top, ks, popularity, model.data_)
     return EvaluationResult(
-        model=model.name, protocol=split.protocol, part=part, ks=ks, users=users,
-        per_user=per_user, metrics={**means, **beyond},
-        n_skipped=int((has_truth & ~warm).sum()), seconds=time.perf_counter() - start,
-        top=top, popularity=popularity, params=model.get_params(), fit_seconds=fit_seconds,
+        model=model.name,
+        protocol=split.protocol,
+        part=part,
+        ks=ks,
+        users=users,
+        per_user=per_user,
+        metrics={**means, **beyond},
+        n_skipped=int((has_truth & ~warm).sum()),
+        seconds=time.perf_counter() - start,
+        top=top,
+        popularity=popularity,
+        params=model.get_params(),
+        fit_seconds=fit_seconds,
     )
 
 
@@ -122,8 +137,11 @@ def _check_fitted_on(model: BaseRecommender, split: Split, part: str) -> None:
     model.check_fitted()
     expected = fitted_on(split, part)
     data = model.data_
-    same = (len(data) == len(expected) and data.n_users == expected.n_users
-            and data.n_items == expected.n_items)
+    same = (
+        len(data) == len(expected)
+        and data.n_users == expected.n_users
+        and data.n_items == expected.n_items
+    )
     if not same:
         need = "split.train" if part == "validation" else "split.train_validation()"
         raise InvalidRequestError(

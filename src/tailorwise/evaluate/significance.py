@@ -43,32 +43,44 @@ def paired_bootstrap(
 ) -> BootstrapResult:
     """Resample users with replacement (the same users for both models) B times."""
     a, b = _per_user(model, metric), _per_user(baseline, metric)
-    if (isinstance(model, EvaluationResult) and isinstance(baseline, EvaluationResult)
-            and not np.array_equal(model.users, baseline.users)):
+    if (
+        isinstance(model, EvaluationResult)
+        and isinstance(baseline, EvaluationResult)
+        and not np.array_equal(model.users, baseline.users)
+    ):
         raise InvalidRequestError(
             "paired bootstrap needs both models evaluated on the same users; "
             "evaluate them on the same split part"
         )
     if a.shape != b.shape or a.ndim != 1 or len(a) == 0:
-        raise InvalidRequestError(f"need two equal-length, non-empty per-user arrays, got "
-                                  f"{a.shape} and {b.shape}")
+        raise InvalidRequestError(
+            f"need two equal-length, non-empty per-user arrays, got {a.shape} and {b.shape}"
+        )
     if n_resamples < 1 or not 0 < confidence < 1:
         raise InvalidRequestError("n_resamples must be >= 1 and confidence in (0, 1)")
     diff = a - b
     with warnings.catch_warnings():  # all-equal differences: CI collapses to the mean below
         warnings.simplefilter("ignore", stats.DegenerateDataWarning)
         res = stats.bootstrap(
-            (diff,), np.mean, n_resamples=n_resamples, confidence_level=confidence,
-            method="percentile", vectorized=True, rng=np.random.default_rng(seed),
+            (diff,),
+            np.mean,
+            n_resamples=n_resamples,
+            confidence_level=confidence,
+            method="percentile",
+            vectorized=True,
+            rng=np.random.default_rng(seed),
             batch=max(1, 2_000_000 // len(diff)),
         )
     low, high = res.confidence_interval
     return BootstrapResult(
-        metric=metric, mean_diff=float(diff.mean()),
+        metric=metric,
+        mean_diff=float(diff.mean()),
         ci_low=float(low) if np.isfinite(low) else float(diff.mean()),
         ci_high=float(high) if np.isfinite(high) else float(diff.mean()),
         p_value=float((res.bootstrap_distribution <= 0).mean()),
-        n_users=len(diff), n_resamples=n_resamples, confidence=confidence,
+        n_users=len(diff),
+        n_resamples=n_resamples,
+        confidence=confidence,
     )
 
 

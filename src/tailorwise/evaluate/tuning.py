@@ -40,7 +40,9 @@ class Param(BaseModel):
             return trial.suggest_int(name, int(self.low), int(self.high), log=self.log)
         if self.kind == "choice":
             return trial.suggest_categorical(name, list(self.choices))
-        raise ConfigError(f"search space '{name}': kind must be float, int or choice, got {self.kind}")
+        raise ConfigError(
+            f"search space '{name}': kind must be float, int or choice, got {self.kind}"
+        )
 
 
 def float_range(low: float, high: float, log: bool = False) -> Param:
@@ -112,8 +114,10 @@ def parse_metric(metric: str) -> tuple[str, int]:
     """``"ndcg@10"`` -> ("ndcg", 10), with a clear error otherwise."""
     name, _, k = metric.partition("@")
     if name not in ACCURACY or not k.isdigit() or int(k) <= 0:
-        raise ConfigError(f"metric must look like NAME@K with NAME one of {', '.join(ACCURACY)} "
-                          f"and K > 0, got '{metric}'")
+        raise ConfigError(
+            f"metric must look like NAME@K with NAME one of {', '.join(ACCURACY)} "
+            f"and K > 0, got '{metric}'"
+        )
     return name, int(k)
 
 
@@ -121,8 +125,10 @@ def default_space(model_name: str) -> dict[str, Param]:
     if model_name not in model_names():
         model_class(model_name)  # raises the registry's error, which lists the known names
     if model_name not in SEARCH_SPACES:
-        raise ConfigError(f"no default search space for model '{model_name}'; pass search_space= "
-                          f"(models with one: {', '.join(SEARCH_SPACES)})")
+        raise ConfigError(
+            f"no default search space for model '{model_name}'; pass search_space= "
+            f"(models with one: {', '.join(SEARCH_SPACES)})"
+        )
     return SEARCH_SPACES[model_name]
 
 
@@ -130,8 +136,10 @@ def _check_space(model_name: str, space: SearchSpace, fixed: Mapping[str, Any]) 
     allowed = set(model_class(model_name)._param_names())
     unknown = sorted((set(space) | set(fixed)) - allowed)
     if unknown:
-        raise ConfigError(f"model '{model_name}' has no parameter(s) {unknown}; "
-                          f"its parameters are: {', '.join(sorted(allowed))}")
+        raise ConfigError(
+            f"model '{model_name}' has no parameter(s) {unknown}; "
+            f"its parameters are: {', '.join(sorted(allowed))}"
+        )
 
 
 def _quiet(model_name: str, params: Mapping[str, Any], verbose: bool) -> dict[str, Any]:
@@ -179,20 +187,29 @@ def tune(
         return evaluate(model, split, "validation", ks=(k,))[metric]
 
     optuna.logging.set_verbosity(optuna.logging.INFO if verbose else optuna.logging.WARNING)
-    study = optuna.create_study(direction="maximize",
-                                sampler=optuna.samplers.TPESampler(seed=seed))
-    callbacks = [] if on_trial is None else [
-        lambda st, t: on_trial(t.number + 1, n_trials, float(st.best_value))]
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
+    callbacks = (
+        []
+        if on_trial is None
+        else [lambda st, t: on_trial(t.number + 1, n_trials, float(st.best_value))]
+    )
     study.optimize(objective, n_trials=n_trials, show_progress_bar=verbose, callbacks=callbacks)
     trials = study.trials_dataframe(attrs=("number", "value", "params", "duration", "user_attrs"))
     return TuningResult(
-        model=model_name, metric=metric, best_params={**fixed, **study.best_params},
-        best_value=float(study.best_value), trials=trials, seconds=time.perf_counter() - start,
+        model=model_name,
+        metric=metric,
+        best_params={**fixed, **study.best_params},
+        best_value=float(study.best_value),
+        trials=trials,
+        seconds=time.perf_counter() - start,
     )
 
 
 def fit_and_test(
-    model_name: str, params: Mapping[str, Any], split: Split, ks: tuple[int, ...] = (5, 10, 20),
+    model_name: str,
+    params: Mapping[str, Any],
+    split: Split,
+    ks: tuple[int, ...] = (5, 10, 20),
     verbose: bool = False,
 ) -> tuple[Any, EvaluationResult]:
     """The one touch of the test set: fit on train + validation, evaluate on test."""

@@ -77,5 +77,7 @@ def load_model(path: str | Path) -> Any:
     assert {f.name for f in fields(Interactions)} >= set(arrays)
     model.data_ = data
     model.seen_ = data.seen()
-    model._set_state({k.removeprefix("state."): npz[k] for k in npz.files if k.startswith("state.")})
+    model._set_state(
+        {k.removeprefix("state."): npz[k] for k in npz.files if k.startswith("state.")}
+    )
     return model

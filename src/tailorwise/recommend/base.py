@@ -91,7 +91,9 @@ class BaseRecommender(ABC):
 
     def check_fitted(self) -> None:
         if not hasattr(self, "data_"):
-            raise NotFittedError(f"model '{self.name}' is not fitted yet; call fit() or train it first")
+            raise NotFittedError(
+                f"model '{self.name}' is not fitted yet; call fit() or train it first"
+            )
 
     # --- recommending ---------------------------------------------------
     def allowed_items(self, filters: Filters) -> np.ndarray:

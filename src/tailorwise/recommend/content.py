@@ -48,11 +48,15 @@ class ContentRecommender(BaseRecommender):
 
     def _check_params(self) -> None:
         if self.features not in ("tfidf", "minilm"):
-            raise ConfigError(f"content: features must be 'tfidf' or 'minilm', got {self.features!r}")
+            raise ConfigError(
+                f"content: features must be 'tfidf' or 'minilm', got {self.features!r}"
+            )
         if not self.category_weight >= 0:
             raise ConfigError(f"content: category_weight must be >= 0, got {self.category_weight}")
         if self.half_life_days is not None and not self.half_life_days > 0:
-            raise ConfigError(f"content: half_life_days must be > 0 or None, got {self.half_life_days}")
+            raise ConfigError(
+                f"content: half_life_days must be > 0 or None, got {self.half_life_days}"
+            )
 
     def _fit(self, data: Interactions) -> None:
         self.item_vectors_ = item_vectors(
@@ -119,7 +123,9 @@ class ContentRecommender(BaseRecommender):
     def _get_state(self) -> dict[str, np.ndarray]:
         v = self.item_vectors_
         return {
-            "vectors_data": v.data, "vectors_indices": v.indices, "vectors_indptr": v.indptr,
+            "vectors_data": v.data,
+            "vectors_indices": v.indices,
+            "vectors_indptr": v.indptr,
             "vectors_shape": np.asarray(v.shape, dtype=np.int64),
         }
 

@@ -65,8 +65,9 @@ def ease_weights(x: sp.csr_matrix, l2: float) -> np.ndarray:
     gram[np.diag_indices_from(gram)] += np.float32(l2)
     chol, info = lapack.spotrf(gram, lower=False, overwrite_a=True, clean=False)
     if info != 0:
-        raise ConfigError(f"ease: X^T X + l2 I is not positive definite (LAPACK info {info}); "
-                          "raise l2")
+        raise ConfigError(
+            f"ease: X^T X + l2 I is not positive definite (LAPACK info {info}); raise l2"
+        )
     p, info = lapack.spotri(chol, lower=False, overwrite_c=True)
     if info != 0:
         raise ConfigError(f"ease: inversion failed (LAPACK info {info}); raise l2")

@@ -33,7 +33,9 @@ from tailorwise.recommend.registry import ModelConfig
 
 DEFAULT_COMPONENTS: list[dict[str, Any]] = [{"name": "popular"}, {"name": "content"}]
 NORMALIZERS = ("zscore", "minmax", "rank")
-MAX_TUNE_USERS = 3000  # validation users sampled for tuning, to bound memory (users x items x parts)
+MAX_TUNE_USERS = (
+    3000  # validation users sampled for tuning, to bound memory (users x items x parts)
+)
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,9 @@ def normalize_scores(scores: np.ndarray, seen: sp.csr_matrix, method: str) -> np
     return (s - mu) / np.maximum(sd, 1e-12)
 
 
-def place_cold(blend: np.ndarray, content: np.ndarray, cold: np.ndarray,
-               unseen: np.ndarray) -> np.ndarray:
+def place_cold(
+    blend: np.ndarray, content: np.ndarray, cold: np.ndarray, unseen: np.ndarray
+) -> np.ndarray:
     """Give cold items the blended score at the quantile their content score reaches."""
     out = blend.copy()
     if not cold.any():
@@ -85,7 +88,10 @@ def place_cold(blend: np.ndarray, content: np.ndarray, cold: np.ndarray,
 
 
 def optimise_weights(
-    score: Callable[[np.ndarray], float], names: list[str], n_trials: int, seed: int,
+    score: Callable[[np.ndarray], float],
+    names: list[str],
+    n_trials: int,
+    seed: int,
     verbose: bool = False,
 ) -> tuple[list[float], float, dict[str, float]]:
     """Blend weights in [0, 1] that maximise ``score``, with a seeded TPE sampler.
@@ -98,8 +104,7 @@ def optimise_weights(
 
     level = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(direction="maximize",
-                                sampler=optuna.samplers.TPESampler(seed=seed))
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
     for i in range(len(names)):
         study.enqueue_trial({n: float(i == j) for j, n in enumerate(names)})
     study.enqueue_trial(dict.fromkeys(names, 1.0))
@@ -108,8 +113,7 @@ def optimise_weights(
         return score(np.array([trial.suggest_float(n, 0.0, 1.0) for n in names]))
 
     try:
-        study.optimize(objective, n_trials=max(n_trials, len(names) + 1),
-                       show_progress_bar=verbose)
+        study.optimize(objective, n_trials=max(n_trials, len(names) + 1), show_progress_bar=verbose)
     finally:
         optuna.logging.set_verbosity(level)
     single = {n: float(study.trials[i].value or 0.0) for i, n in enumerate(names)}
@@ -172,7 +176,9 @@ class HybridRecommender(BaseRecommender):
                 f"sum (one per component), got {self.weights}"
             )
         if self.normalize not in NORMALIZERS:
-            raise ConfigError(f"hybrid: normalize must be one of {NORMALIZERS}, got {self.normalize!r}")
+            raise ConfigError(
+                f"hybrid: normalize must be one of {NORMALIZERS}, got {self.normalize!r}"
+            )
         if self.metric not in ACCURACY or self.k < 1 or self.n_trials < 1:
             raise ConfigError(
                 f"hybrid: metric must be one of {ACCURACY}, k >= 1 and n_trials >= 1; "
@@ -188,8 +194,9 @@ class HybridRecommender(BaseRecommender):
             weights = np.asarray(self.weights, dtype=np.float64)
         else:
             inner = leave_last_out(data)
-            result = self._search(inner.train, inner.validation, self.metric, self.k,
-                                  self.n_trials)[0]
+            result = self._search(
+                inner.train, inner.validation, self.metric, self.k, self.n_trials
+            )[0]
             weights = np.asarray(result.weights, dtype=np.float64)
         self._adopt(data, self._fit_components(data), weights)
 
@@ -206,8 +213,12 @@ class HybridRecommender(BaseRecommender):
         )
 
     def tune(
-        self, train: Interactions, validation: Interactions, metric: str | None = None,
-        k: int | None = None, n_trials: int | None = None,
+        self,
+        train: Interactions,
+        validation: Interactions,
+        metric: str | None = None,
+        k: int | None = None,
+        n_trials: int | None = None,
     ) -> TuneResult:
         """Tune the blend weights on ``validation`` with components fitted on ``train`` only.
 
@@ -234,7 +245,9 @@ class HybridRecommender(BaseRecommender):
             users = np.sort(rng.choice(users, MAX_TUNE_USERS, replace=False))
         names = [f"w{i}_{c.name}" for i, c in enumerate(self.configs())]
         if len(users) == 0:  # nothing to tune on: equal weights
-            return TuneResult([1.0 / len(names)] * len(names), float("nan"), {}, metric, k), components
+            return TuneResult(
+                [1.0 / len(names)] * len(names), float("nan"), {}, metric, k
+            ), components
         parts = self._parts(users)
         truth_u, n_rel = truth[users], np.diff(truth.indptr)[users]
         allowed = np.ones(train.n_items, dtype=bool)
@@ -251,13 +264,19 @@ class HybridRecommender(BaseRecommender):
     def _parts(self, user_idx: np.ndarray) -> np.ndarray:
         """Normalised scores of every component, shape (parts, users, items), float32."""
         seen = self.seen_[user_idx]
-        return np.stack([
-            normalize_scores(c._scores(user_idx), seen, self.normalize).astype(np.float32)
-            for c in self.components_
-        ])
+        return np.stack(
+            [
+                normalize_scores(c._scores(user_idx), seen, self.normalize).astype(np.float32)
+                for c in self.components_
+            ]
+        )
 
     def _blend(self, user_idx: np.ndarray, parts: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        w = weights / weights.sum() if weights.sum() > 0 else np.full(len(weights), 1 / len(weights))
+        w = (
+            weights / weights.sum()
+            if weights.sum() > 0
+            else np.full(len(weights), 1 / len(weights))
+        )
         blend = np.tensordot(w, parts, axes=1)
         if not self.cold_capable_.any() or not self.cold_.any():
             return blend
@@ -266,8 +285,14 @@ class HybridRecommender(BaseRecommender):
         content = np.tensordot(cw / cw.sum(), parts, axes=1)
         return place_cold(blend, content, self.cold_, _unseen_mask(self.seen_[user_idx]))
 
-    def _top(self, user_idx: np.ndarray, parts: np.ndarray, weights: np.ndarray,
-             allowed: np.ndarray, k: int) -> np.ndarray:
+    def _top(
+        self,
+        user_idx: np.ndarray,
+        parts: np.ndarray,
+        weights: np.ndarray,
+        allowed: np.ndarray,
+        k: int,
+    ) -> np.ndarray:
         s = self._blend(user_idx, parts, weights)
         s[:, ~allowed] = -np.inf
         s[~_unseen_mask(self.seen_[user_idx])] = -np.inf
@@ -288,11 +313,14 @@ class HybridRecommender(BaseRecommender):
 
     def _batch_reasons(self, user_idx: np.ndarray, items: np.ndarray) -> np.ndarray:
         safe = np.maximum(items, 0)
-        parts = np.take_along_axis(self._parts(user_idx), safe[None].repeat(len(self.weights_), 0),
-                                   axis=2)
+        parts = np.take_along_axis(
+            self._parts(user_idx), safe[None].repeat(len(self.weights_), 0), axis=2
+        )
         contrib = self.weights_[:, None, None] * parts
         cold_item = self.cold_[safe] & self.cold_capable_.any()
-        contrib[:, cold_item] = np.where(self.cold_capable_[:, None], contrib[:, cold_item], -np.inf)
+        contrib[:, cold_item] = np.where(
+            self.cold_capable_[:, None], contrib[:, cold_item], -np.inf
+        )
         best = contrib.argmax(axis=0)
         reasons = np.stack([c._reasons(user_idx, items) for c in self.components_])
         return np.take_along_axis(reasons, best[None], axis=0)[0]
@@ -309,5 +337,7 @@ class HybridRecommender(BaseRecommender):
         for i, c in enumerate(components):
             c.data_, c.seen_ = self.data_, self.seen_
             prefix = f"c{i}."
-            c._set_state({k.removeprefix(prefix): v for k, v in state.items() if k.startswith(prefix)})
+            c._set_state(
+                {k.removeprefix(prefix): v for k, v in state.items() if k.startswith(prefix)}
+            )
         self._adopt(self.data_, components, state["weights"])

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from implicit.cpu.als import AlternatingLeastSquares
 from implicit.cpu.bpr import BayesianPersonalizedRanking
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_limits
 
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
@@ -30,8 +30,9 @@ def _positive_int(model: str, name: str, value: Any) -> None:
 def _number(model: str, name: str, value: Any, low: float, strict: bool = True) -> None:
     ok = isinstance(value, int | float) and not isinstance(value, bool)
     if not ok or not (value > low if strict else value >= low):
-        raise ConfigError(f"{model}: {name} must be a number {'>' if strict else '>='} {low}, "
-                          f"got {value!r}")
+        raise ConfigError(
+            f"{model}: {name} must be a number {'>' if strict else '>='} {low}, got {value!r}"
+        )
 
 
 class _ImplicitMF(BaseRecommender):
@@ -50,10 +51,14 @@ class _ImplicitMF(BaseRecommender):
         _number(self.name, "regularization", self.regularization, 0.0, strict=False)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"{self.name}: seed must be an integer >= 0, got {self.seed!r}")
-        if isinstance(self.num_threads, bool) or not isinstance(self.num_threads, int) \
-                or self.num_threads < 0:
-            raise ConfigError(f"{self.name}: num_threads must be >= 0 (0 = all cores), "
-                              f"got {self.num_threads!r}")
+        if (
+            isinstance(self.num_threads, bool)
+            or not isinstance(self.num_threads, int)
+            or self.num_threads < 0
+        ):
+            raise ConfigError(
+                f"{self.name}: num_threads must be >= 0 (0 = all cores), got {self.num_threads!r}"
+            )
 
     def _make(self) -> Any:
         raise NotImplementedError
@@ -106,8 +111,12 @@ class ALSRecommender(_ImplicitMF):
 
     def _make(self) -> AlternatingLeastSquares:
         return AlternatingLeastSquares(
-            factors=self.factors, regularization=self.regularization, alpha=self.alpha,
-            iterations=self.iterations, num_threads=self.num_threads, random_state=self.seed,
+            factors=self.factors,
+            regularization=self.regularization,
+            alpha=self.alpha,
+            iterations=self.iterations,
+            num_threads=self.num_threads,
+            random_state=self.seed,
         )
 
     def _reasons(self, user_idx: np.ndarray, items: np.ndarray) -> np.ndarray:
@@ -166,7 +175,10 @@ class BPRRecommender(_ImplicitMF):
 
     def _make(self) -> BayesianPersonalizedRanking:
         return BayesianPersonalizedRanking(
-            factors=self.factors, learning_rate=self.learning_rate,
-            regularization=self.regularization, iterations=self.iterations,
-            num_threads=self.num_threads, random_state=self.seed,
+            factors=self.factors,
+            learning_rate=self.learning_rate,
+            regularization=self.regularization,
+            iterations=self.iterations,
+            num_threads=self.num_threads,
+            random_state=self.seed,
         )

@@ -56,5 +56,6 @@ class TrendingRecommender(PopularRecommender):
         ).astype(np.float64)
 
     def _reasons(self, user_idx: np.ndarray, items: np.ndarray) -> np.ndarray:
-        return np.full(items.shape, f"trending over the last {self.half_life_days:g} days",
-                       dtype=object)
+        return np.full(
+            items.shape, f"trending over the last {self.half_life_days:g} days", dtype=object
+        )

@@ -16,6 +16,11 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "ease": ("tailorwise.recommend.ease", "EASERecommender"),
     "als": ("tailorwise.recommend.implicit_mf", "ALSRecommender"),
     "bpr": ("tailorwise.recommend.implicit_mf", "BPRRecommender"),
+    "sasrec": ("tailorwise.recommend.sequential", "SequentialRecommender"),
+    "gru4rec": ("tailorwise.recommend.sequential", "GRURecommender"),
+    "two_tower": ("tailorwise.recommend.two_tower", "TwoTowerRecommender"),
+    "content": ("tailorwise.recommend.content", "ContentRecommender"),
+    "hybrid": ("tailorwise.recommend.hybrid", "HybridRecommender"),
 }
 
 
@@ -23,7 +28,7 @@ def model_names() -> list[str]:
     return list(REGISTRY)
 
 
-def model_class(name: str) -> Any:  # noqa: ANN401 - a BaseRecommender subclass
+def model_class(name: str) -> Any:
     if name not in REGISTRY:
         raise ConfigError(f"unknown model '{name}'; choose one of: {', '.join(REGISTRY)}")
     module, cls = REGISTRY[name]
@@ -38,7 +43,7 @@ class ModelConfig(BaseModel):
     name: str
     params: dict[str, Any] = {}
 
-    def build(self) -> Any:  # noqa: ANN401
+    def build(self) -> Any:
         cls = model_class(self.name)
         try:
             return cls(**self.params)

@@ -43,7 +43,9 @@ def category_lists(meta: pd.DataFrame) -> list[list[str]]:
     """The categories of each catalog row as a plain list (empty when missing)."""
     out = []
     for cats in meta[C.categories]:
-        out.append([str(c) for c in cats] if cats is not None and not isinstance(cats, float) else [])
+        out.append(
+            [str(c) for c in cats] if cats is not None and not isinstance(cats, float) else []
+        )
     return out
 
 
@@ -116,8 +118,11 @@ def minilm_embed(texts: Sequence[str], batch_size: int = 128, verbose: bool = Fa
     torch.set_num_threads(max(1, min(threads, os.cpu_count() or 1)))
     with torch.inference_mode():
         emb = model.encode(
-            list(texts), batch_size=batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=verbose,
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=verbose,
         )
     torch.set_num_threads(threads)
     emb = np.ascontiguousarray(emb, dtype=np.float32)

@@ -70,8 +70,11 @@ def load_config(path: Path) -> TrainConfig:
             raise ConfigError(f"{path}: a config must be a .json or .toml file")
         return TrainConfig.model_validate(raw)
     except (ValueError, tomllib.TOMLDecodeError) as exc:
-        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()) \
-            if isinstance(exc, ValidationError) else str(exc)
+        detail = (
+            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            if isinstance(exc, ValidationError)
+            else str(exc)
+        )
         raise ConfigError(f"{path}: invalid train config: {detail}") from exc
 
 
@@ -92,7 +95,9 @@ def check_model_name(name: str) -> None:
 
 
 def train(
-    store: DataStore, config: TrainConfig, out_dir: Path = DEFAULT_MODEL_DIR,
+    store: DataStore,
+    config: TrainConfig,
+    out_dir: Path = DEFAULT_MODEL_DIR,
     step: Callable[[str], None] | None = None,
 ) -> TrainedModel:
     """Fit ``config.model`` on every interaction in ``store`` and save a new version."""
@@ -133,8 +138,10 @@ def resolve_artifact(model_dir: Path = DEFAULT_MODEL_DIR) -> Path:
         if not pointer.is_file():
             break
         path = path / pointer.read_text(encoding="utf-8").strip()
-    raise ArtifactError(f"no trained model in '{model_dir}'; run `tailorwise train` first "
-                        "(or pass --model-dir to a trained model's folder)")
+    raise ArtifactError(
+        f"no trained model in '{model_dir}'; run `tailorwise train` first "
+        "(or pass --model-dir to a trained model's folder)"
+    )
 
 
 def load_trained(model_dir: Path = DEFAULT_MODEL_DIR) -> Any:

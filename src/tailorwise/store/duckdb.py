@@ -60,14 +60,18 @@ class DuckDBStore:
 
     def read(self, table: Table, columns: Sequence[str] | None = None) -> pa.Table:
         cols = ", ".join(quote(c) for c in columns) if columns else "*"
-        result: pa.Table = self._con.sql(f"SELECT {cols} FROM {Table(table).value}").to_arrow_table()
+        result: pa.Table = self._con.sql(
+            f"SELECT {cols} FROM {Table(table).value}"
+        ).to_arrow_table()
         return result
 
     def sources(self) -> list[SourceRecord]:
         rows = self._fetch(
             "SELECT source_id, path, format, rows, rejected, loaded_at FROM sources ORDER BY loaded_at"
         )
-        return [SourceRecord(str(a), str(b), str(c), int(d), int(e), f) for a, b, c, d, e, f in rows]
+        return [
+            SourceRecord(str(a), str(b), str(c), int(d), int(e), f) for a, b, c, d, e, f in rows
+        ]
 
     def summary(self, top: int = 10) -> StoreSummary:
         return compute_summary(self.url, self._fetch, top)

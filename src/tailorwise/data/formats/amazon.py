@@ -50,7 +50,8 @@ def review_files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
     files = sorted(
-        p for p in path.iterdir()
+        p
+        for p in path.iterdir()
         if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(SUFFIXES)
     )
     if not files:

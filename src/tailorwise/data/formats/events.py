@@ -52,7 +52,9 @@ def _kind(path: Path) -> str:
     )
 
 
-def _mapping(path: Path, table: Table, columns: list[str], options: IngestOptions) -> dict[str, str]:
+def _mapping(
+    path: Path, table: Table, columns: list[str], options: IngestOptions
+) -> dict[str, str]:
     schema = SCHEMAS[table]
     json_col = C.context if table == Table.events else C.attributes
     mapping: dict[str, str] = {}
@@ -98,12 +100,20 @@ def file_table(
         mapping = _mapping(path, table, reader.columns(con), options)
         exprs = _exprs(mapping, table)
         header_check = reader.repeated_header(
-            {k: v for k, v in mapping.items() if k in SCHEMAS[table].names and k in exprs
-             and not exprs[k].startswith("to_json(")}
+            {
+                k: v
+                for k, v in mapping.items()
+                if k in SCHEMAS[table].names and k in exprs and not exprs[k].startswith("to_json(")
+            }
         )
         return RawTable(
-            table, path, reader.select(exprs), [header_check], reader.structural,
-            header_lines=1, skipped_lines=reader.blank_lines,
+            table,
+            path,
+            reader.select(exprs),
+            [header_check],
+            reader.structural,
+            header_lines=1,
+            skipped_lines=reader.blank_lines,
         )
     if kind == "json":
         columns = scan_columns(con, path, json_scan(path))

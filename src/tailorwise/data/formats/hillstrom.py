@@ -72,9 +72,14 @@ def _check_columns(file: Path, columns: list[str]) -> None:
 
 
 def _exposures(reader: DelimitedFile) -> RawTable:
-    arm = "CASE " + " ".join(
-        f"WHEN {_text('segment')} = {sql_literal(k)} THEN {sql_literal(v)}" for k, v in ARMS.items()
-    ) + f" ELSE {_text('segment')} END"
+    arm = (
+        "CASE "
+        + " ".join(
+            f"WHEN {_text('segment')} = {sql_literal(k)} THEN {sql_literal(v)}"
+            for k, v in ARMS.items()
+        )
+        + f" ELSE {_text('segment')} END"
+    )
     exprs = {
         C.campaign: sql_literal(CAMPAIGN_ID),
         C.treatment: arm,
@@ -106,8 +111,7 @@ def _users(reader: DelimitedFile) -> RawTable:
         Check(
             C.attributes,
             f"{col} IS NOT NULL AND TRY_CAST({col} AS {ATTRIBUTES[col[1:]]}) IS NULL",
-            f"'cannot read ' || left(to_json({col})::VARCHAR, 60) || "
-            f"' as a number ({col[1:]})'",
+            f"'cannot read ' || left(to_json({col})::VARCHAR, 60) || ' as a number ({col[1:]})'",
         )
         for col in raw
     ]

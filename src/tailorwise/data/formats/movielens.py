@@ -29,25 +29,67 @@ LINKS = ("movieId", "imdbId", "tmdbId")
 USERS_100K = ("userId", "age", "gender", "occupation", "zip")
 USERS_1M = ("userId", "gender", "age", "occupation", "zip")
 GENRES_100K = (
-    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
-    "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
-    "Romance", "Sci-Fi", "Thriller", "War", "Western",
+    "unknown",
+    "Action",
+    "Adventure",
+    "Animation",
+    "Children's",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Fantasy",
+    "Film-Noir",
+    "Horror",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Sci-Fi",
+    "Thriller",
+    "War",
+    "Western",
 )
 ITEMS_100K = (
-    "movieId", "title", "released", "video_released", "imdb_url",
+    "movieId",
+    "title",
+    "released",
+    "video_released",
+    "imdb_url",
     *(f"g{i}" for i in range(len(GENRES_100K))),
 )
 NO_GENRES = "(no genres listed)"
 # Codes of the 1M users.dat, from the data set's README.
 AGE_GROUPS_1M = {
-    "1": "Under 18", "18": "18-24", "25": "25-34", "35": "35-44", "45": "45-49",
-    "50": "50-55", "56": "56+",
+    "1": "Under 18",
+    "18": "18-24",
+    "25": "25-34",
+    "35": "35-44",
+    "45": "45-49",
+    "50": "50-55",
+    "56": "56+",
 }
 OCCUPATIONS_1M = (
-    "other", "academic/educator", "artist", "clerical/admin", "college/grad student",
-    "customer service", "doctor/health care", "executive/managerial", "farmer", "homemaker",
-    "K-12 student", "lawyer", "programmer", "retired", "sales/marketing", "scientist",
-    "self-employed", "technician/engineer", "tradesman/craftsman", "unemployed", "writer",
+    "other",
+    "academic/educator",
+    "artist",
+    "clerical/admin",
+    "college/grad student",
+    "customer service",
+    "doctor/health care",
+    "executive/managerial",
+    "farmer",
+    "homemaker",
+    "K-12 student",
+    "lawyer",
+    "programmer",
+    "retired",
+    "sales/marketing",
+    "scientist",
+    "self-employed",
+    "technician/engineer",
+    "tradesman/craftsman",
+    "unemployed",
+    "writer",
 )
 SCALE_100K = (1.0, 5.0)
 SCALE_HALF_STARS = (0.5, 5.0)  # 10M and the CSVs; 1M uses whole stars within it
@@ -56,8 +98,9 @@ SCALE_HALF_STARS = (0.5, 5.0)  # 10M and the CSVs; 1M uses whole stars within it
 class _Source(Protocol):
     path: Path
 
-    def raw(self, table: Table, exprs: Mapping[str, str], checks: Sequence[Check] = ()) -> RawTable:
-        ...
+    def raw(
+        self, table: Table, exprs: Mapping[str, str], checks: Sequence[Check] = ()
+    ) -> RawTable: ...
 
 
 class _Lines:
@@ -69,7 +112,11 @@ class _Lines:
         self.path, self.sep, self.fields = path, sep, tuple(fields)
         # \x01 never occurs in these files: each line arrives as one column.
         self.reader = DelimitedFile(
-            path, delimiter="\x01", header=False, names=["_line"], encoding=encoding,
+            path,
+            delimiter="\x01",
+            header=False,
+            names=["_line"],
+            encoding=encoding,
             quote_char=None,
         )
 
@@ -84,7 +131,8 @@ class _Lines:
         )
         n = len(self.fields)
         count = Check(
-            None, f"_fields <> {n}",
+            None,
+            f"_fields <> {n}",
             f"'wrong number of fields: expected {n}, found ' || _fields || "
             f"' (fields are separated by {self.sep.encode('unicode_escape').decode()})'",
         )
@@ -112,8 +160,12 @@ class _Csv:
             {name: src for name, expr in exprs.items() for src in self.fields if expr == quote(src)}
         )
         return RawTable(
-            table, self.path, self.reader.select(exprs), [header, *checks],
-            self.reader.structural, header_lines=1,
+            table,
+            self.path,
+            self.reader.select(exprs),
+            [header, *checks],
+            self.reader.structural,
+            header_lines=1,
         )
 
 
@@ -141,16 +193,22 @@ def _ratings(
     src: _Source, options: IngestOptions, scale: tuple[float, float], label: str
 ) -> RawTable:
     exprs = {
-        C.user: quote("userId"), C.item: quote("movieId"), C.type: "'rating'",
-        C.value: quote("rating"), C.timestamp: quote("timestamp"),
+        C.user: quote("userId"),
+        C.item: quote("movieId"),
+        C.type: "'rating'",
+        C.value: quote("rating"),
+        C.timestamp: quote("timestamp"),
     }
     return src.raw(Table.events, exprs, scale_checks(options, scale, label))
 
 
 def _tags(src: _Source) -> RawTable:
     exprs = {
-        C.user: quote("userId"), C.item: quote("movieId"), C.type: "'tag'",
-        C.text: quote("tag"), C.timestamp: quote("timestamp"),
+        C.user: quote("userId"),
+        C.item: quote("movieId"),
+        C.type: "'tag'",
+        C.text: quote("tag"),
+        C.timestamp: quote("timestamp"),
     }
     return src.raw(Table.events, exprs)
 
@@ -190,7 +248,8 @@ def _users_100k(src: _Source) -> RawTable:
         "occupation := NULLIF(occupation, ''), zip_code := NULLIF(zip, '')"
     )
     exprs = {
-        C.user: quote("userId"), C.attributes: f"to_json(struct_pack({pairs}))::VARCHAR",
+        C.user: quote("userId"),
+        C.attributes: f"to_json(struct_pack({pairs}))::VARCHAR",
         "_age": quote("age"),
     }
     return src.raw(Table.users, exprs, [_whole_number("age")])
@@ -208,7 +267,8 @@ def _users_1m(src: _Source) -> RawTable:
         f"occupation := {_case('occupation', jobs)}, zip_code := NULLIF(zip, '')"
     )
     exprs = {
-        C.user: quote("userId"), C.attributes: f"to_json(struct_pack({pairs}))::VARCHAR",
+        C.user: quote("userId"),
+        C.attributes: f"to_json(struct_pack({pairs}))::VARCHAR",
         "_age": f"{_case('age', AGE_GROUPS_1M)} IS NULL AND NULLIF(trim(age), '') IS NOT NULL",
         "_occupation": f"{_case('occupation', jobs)} IS NULL AND NULLIF(trim(occupation), '') "
         "IS NOT NULL",
@@ -256,8 +316,11 @@ def _items_100k(src: _Source, genres: Sequence[str]) -> RawTable:
             f"coalesce(trim({quote(g)}), '') NOT IN ('0', '1')" for g in flags
         ),
     }
-    check = Check("genres", f"_fields = {len(ITEMS_100K)} AND _bad_flags",
-                  f"'the {len(flags)} genre flags must each be 0 or 1'")
+    check = Check(
+        "genres",
+        f"_fields = {len(ITEMS_100K)} AND _bad_flags",
+        f"'the {len(flags)} genre flags must each be 0 or 1'",
+    )
     return src.raw(Table.items, exprs, [check])
 
 

@@ -210,6 +210,13 @@ class OnlineRetailLoader:
         return [
             RawTable(Table.users, file, _users_sql(src), header_lines=1),
             RawTable(Table.items, file, _items_sql(src), header_lines=1),
-            RawTable(Table.events, file, _events_sql(src), _event_checks(), reader.structural, 1,
-                     skipped_lines=reader.blank_lines),
+            RawTable(
+                Table.events,
+                file,
+                _events_sql(src),
+                _event_checks(),
+                reader.structural,
+                1,
+                skipped_lines=reader.blank_lines,
+            ),
         ]

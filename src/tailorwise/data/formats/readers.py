@@ -86,7 +86,9 @@ class DelimitedFile:
         if self.path.stat().st_size == 0:
             raise IngestError(f"{self.path}: the file is empty; there is nothing to ingest.")
         try:
-            return [str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {self.scan}").fetchall()]
+            return [
+                str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {self.scan}").fetchall()
+            ]
         except duckdb.Error as exc:
             raise IngestError(f"{self.path}: cannot read as delimited text: {exc}") from exc
 
