@@ -204,3 +204,13 @@ def test_broken_line_gets_one_reason(loaded: DuckDBStore, tmp_path: Path) -> Non
     with pytest.raises(IngestError) as info:
         ingest(write(tmp_path / "short.csv", HEADER + "u3\n"), "events", loaded)
     assert [(i.row, i.column) for i in info.value.issues] == [(2, None)]
+
+
+def test_bom_and_gzip_headers_are_read(duck_store: DuckDBStore, tmp_path: Path) -> None:
+    import gzip
+
+    bom = write(tmp_path / "bom.csv", b"\xef\xbb\xbf" + (HEADER + GOOD[0]).encode())
+    assert ingest(bom, "events", duck_store).loaded == 1
+    packed = tmp_path / "events.tsv.gz"
+    packed.write_bytes(gzip.compress((HEADER + "".join(GOOD)).replace(",", "\t").encode()))
+    assert ingest(packed, "events", duck_store).loaded == 3

@@ -7,6 +7,7 @@ count, bytes that are not UTF-8) with their line numbers.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import itertools
 import re
@@ -20,6 +21,7 @@ from tailorwise.errors import IngestError, RowIssue
 from tailorwise.store.sql import quote
 
 REPEATED_HEADER = "repeated header line"
+_DELIMITERS = (",", "\t", ";", "|")
 
 _counter = itertools.count()
 
@@ -80,11 +82,42 @@ class DelimitedFile:
             opts["names"] = list(names)
         if quote_char is None:
             opts["quote"] = ""
-        self.scan = f"read_csv({sql_literal(str(path))}, {_options(opts)})"
+        self._opts = opts
+
+    @property
+    def scan(self) -> str:
+        return f"read_csv({sql_literal(str(self.path))}, {_options(self._opts)})"
+
+    def _quick_header(self) -> list[str] | None:
+        """The header read in Python: DuckDB's sniffer takes ~0.5 s on a gzipped file.
+
+        Used only for plain UTF-8 headers with unique, clean names; anything
+        unusual falls back to DuckDB's own DESCRIBE so both agree on names.
+        """
+        if not self.header or "names" in self._opts or self._opts.get("encoding") != "utf-8":
+            return None
+        opener = gzip.open if self.path.name.lower().endswith(".gz") else open
+        try:
+            with opener(self.path, "rt", encoding="utf-8", newline="") as fh:
+                first = fh.readline(1 << 16).rstrip("\r\n").lstrip("\ufeff")
+        except (OSError, UnicodeDecodeError, EOFError):
+            return None
+        delim = self._opts.get("delim") or max(_DELIMITERS, key=first.count)
+        if not isinstance(delim, str) or first.count(delim) == 0:
+            return None
+        names = next(csv.reader([first], delimiter=delim))
+        clean = all(n and n == n.strip() and '"' not in n for n in names)
+        if not clean or len(set(names)) != len(names):
+            return None
+        self._opts["delim"] = delim
+        return names
 
     def columns(self, con: duckdb.DuckDBPyConnection) -> list[str]:
         if self.path.stat().st_size == 0:
             raise IngestError(f"{self.path}: the file is empty; there is nothing to ingest.")
+        quick = self._quick_header()
+        if quick is not None:
+            return quick
         try:
             return [
                 str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {self.scan}").fetchall()
