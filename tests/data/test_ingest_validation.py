@@ -214,3 +214,21 @@ def test_bom_and_gzip_headers_are_read(duck_store: DuckDBStore, tmp_path: Path) 
     packed = tmp_path / "events.tsv.gz"
     packed.write_bytes(gzip.compress((HEADER + "".join(GOOD)).replace(",", "\t").encode()))
     assert ingest(packed, "events", duck_store).loaded == 3
+
+
+def test_clean_input_is_read_in_one_pass_and_bad_input_falls_back(
+    duck_store: DuckDBStore, tmp_path: Path
+) -> None:
+    clean = ingest(write(tmp_path / "clean.csv", HEADER + "".join(GOOD)), "events", duck_store)
+    assert clean.one_pass and clean.loaded == 3
+    assert duck_store.sources()[0].rows == 3
+    before = snapshot(duck_store)
+    with pytest.raises(IngestError, match=r"bad\.csv, row 3, column 'timestamp'"):
+        ingest(
+            write(tmp_path / "bad.csv", HEADER + GOOD[0] + "u3,i3,view,never,\n"),
+            "events",
+            duck_store,
+        )
+    assert snapshot(duck_store) == before
+    skipped = ingest(tmp_path / "bad.csv", "events", duck_store, on_error="skip")
+    assert not skipped.one_pass and skipped.loaded == 1

@@ -19,10 +19,10 @@ import pyarrow as pa
 from pydantic import BaseModel
 
 from tailorwise.columns import Columns as C
-from tailorwise.data.formats import IngestOptions, get_loader
+from tailorwise.data.formats import IngestOptions, RawTable, get_loader
 from tailorwise.data.schema import SCHEMAS
-from tailorwise.data.validate import Typed, build_typed, row_issues
-from tailorwise.errors import IngestError, RowIssue
+from tailorwise.data.validate import Typed, build_typed, fast_view, row_issues
+from tailorwise.errors import IngestError, RowIssue, TailorwiseError
 from tailorwise.store.base import DataStore, SourceRecord, StagedBatch, StagedTable
 from tailorwise.store.sql import quote
 
@@ -50,6 +50,7 @@ class IngestReport(BaseModel):
     rejects_path: str | None
     issues_shown: list[str]
     seconds: float
+    one_pass: bool = False  # read straight into the store (clean input, fail mode)
 
     @property
     def loaded(self) -> int:
@@ -180,6 +181,18 @@ def ingest(
         raise IngestError(f"{src}: no such file or folder.")
     con = store.staging()
     raws = get_loader(fmt).raw_tables(src, con, opts)
+    if mode == OnError.fail and _one_pass_possible(con, raws):
+        files = _one_pass(con, raws, fmt, opts, store, progress)
+        if files is not None:
+            return IngestReport(
+                path=str(src),
+                format=fmt,
+                files=files,
+                rejects_path=None,
+                issues_shown=[],
+                seconds=time.perf_counter() - start,
+                one_pass=True,
+            )
     steps = len(raws) + 1
     typed_all: list[Typed] = []
     issues: list[RowIssue] = []
@@ -213,10 +226,73 @@ def ingest(
     )
 
 
-def _drop_staging(con: duckdb.DuckDBPyConnection, typed_all: list[Typed]) -> None:
+def _one_pass_possible(con: duckdb.DuckDBPyConnection, raws: list[RawTable]) -> bool:
+    """Every table can be read strictly, excludes nothing, and has rows."""
+    if not all(r.fast_sql and all(c.fatal for c in r.checks) for r in raws):
+        return False
+    # An empty input must fail with its own message, which the careful path gives.
+    try:
+        return all(con.execute(f"SELECT 1 FROM ({r.fast_sql}) LIMIT 1").fetchall() for r in raws)
+    except duckdb.Error:
+        return False
+
+
+def _one_pass(
+    con: duckdb.DuckDBPyConnection,
+    raws: list[RawTable],
+    fmt: str,
+    opts: IngestOptions,
+    store: DataStore,
+    progress: Progress | None,
+) -> list[FileReport] | None:
+    """Read each input once, straight into the store; None if any row failed.
+
+    The usual input is clean, and then typing it into a staging table first
+    would only copy every row once more. Views raise on the first bad row;
+    the store rolls back, and the caller's careful path explains the rows.
+    """
+    typed_all: list[Typed] = []
+    ids: dict[Path, str] = {}
+    batch = StagedBatch(sources=[])
+    try:
+        for n, raw in enumerate(raws):
+            typed = fast_view(con, raw, opts, f"_fast_{n}")
+            typed_all.append(typed)
+            if raw.file not in ids:
+                ids[raw.file] = fingerprint(raw.file, fmt, opts)
+                path = str(raw.file.resolve())
+                batch.sources.append(SourceRecord(ids[raw.file], path, fmt, -1, 0))
+            sql, view = _staged_view(typed, ids[raw.file])
+            con.execute(sql)
+            batch.tables.append(StagedTable(raw.table, view, ids[raw.file]))
+        if progress:
+            progress("reading and writing in one pass", 0, 1)
+        store.write(batch)
+    except (TailorwiseError, duckdb.Error):
+        return None
+    finally:
+        _drop_staging(con, typed_all, views=True)
+    written = {s.source_id: s.rows for s in store.sources()}
+    if progress:
+        progress("done", 1, 1)
+    return [
+        FileReport(
+            file=t.raw.file.name,
+            table=t.raw.table.value,
+            loaded=written[ids[t.raw.file]],
+            rejected=0,
+            excluded=0,
+        )
+        for t in typed_all
+    ]
+
+
+def _drop_staging(
+    con: duckdb.DuckDBPyConnection, typed_all: list[Typed], views: bool = False
+) -> None:
     for t in typed_all:
         con.execute(f"DROP VIEW IF EXISTS {t.relation}_ok")
-        con.execute(f"DROP TABLE IF EXISTS {t.relation}")
+        con.execute(f"DROP {'VIEW' if views else 'TABLE'} IF EXISTS {t.relation}")
     cached = con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, '_src_')"
     ).fetchall()

@@ -8,7 +8,7 @@ out only for bad rows, so the clean path costs one pass over the input.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 
@@ -31,6 +31,7 @@ _KIND_WORDS = {
     Kind.string: "text",
 }
 DEFAULT_RATING_RANGE = (0.0, 5.0)
+BAD_ROW = "tailorwise: a row failed validation"
 
 
 def _shown(col: str) -> str:
@@ -193,13 +194,44 @@ def first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def build_typed(
-    con: duckdb.DuckDBPyConnection, raw: RawTable, options: IngestOptions, relation: str
-) -> Typed:
+def _checks(
+    con: duckdb.DuckDBPyConnection, raw: RawTable, options: IngestOptions
+) -> tuple[dict[str, str], list[Check]]:
     schema = SCHEMAS[raw.table]
     raw_types = {k: v for k, v in raw_columns(con, raw).items() if k in schema.names}
     checks = field_checks(schema, raw_types) + table_checks(schema, options, raw_types)
-    checks += raw.checks
+    return raw_types, checks + raw.checks
+
+
+def fast_view(
+    con: duckdb.DuckDBPyConnection, raw: RawTable, options: IngestOptions, relation: str
+) -> Typed:
+    """A view of the typed rows of ``raw.fast_sql`` that raises on the first bad row.
+
+    Writing from it reads the input once, straight into the store; when it
+    raises, the caller takes the careful path, which explains every bad row.
+    """
+    assert raw.fast_sql is not None
+    fast = replace(raw, sql=raw.fast_sql)
+    raw_types, checks = _checks(con, fast, options)
+    if not all(c.fatal for c in checks):
+        raise ValueError("a raw table with exclusions has no one-pass view")
+    fatal = " OR ".join(f"coalesce({c.condition}, false)" for c in checks) or "false"
+    schema = SCHEMAS[raw.table]
+    cols = ", ".join(f"{quote('__t_' + n)} AS {quote(n)}" for n in schema.names)
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {relation} AS SELECT {cols}, _row, false AS _bad, "
+        f"false AS _excluded FROM ({_full_sql(fast, schema, raw_types)}) AS full_rows "
+        f"WHERE CASE WHEN {fatal} THEN error('{BAD_ROW}') ELSE true END"
+    )
+    return Typed(raw, relation, checks, rows=-1, bad=0, excluded=0)
+
+
+def build_typed(
+    con: duckdb.DuckDBPyConnection, raw: RawTable, options: IngestOptions, relation: str
+) -> Typed:
+    raw_types, checks = _checks(con, raw, options)
+    schema = SCHEMAS[raw.table]
     fatal = " OR ".join(f"coalesce({c.condition}, false)" for c in checks if c.fatal) or "false"
     excluding = [c for c in checks if not c.fatal]
     excl = " OR ".join(f"coalesce({c.condition}, false)" for c in excluding) or "false"

@@ -32,7 +32,7 @@ class SourceRecord:
     source_id: str
     path: str
     format: str
-    rows: int
+    rows: int  # -1: unknown before the write; the store counts what it wrote
     rejected: int
     loaded_at: datetime | None = None
 
@@ -47,6 +47,7 @@ class StagedTable:
 
     table: Table
     relation: str
+    source_id: str | None = None
 
 
 @dataclass

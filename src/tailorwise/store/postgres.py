@@ -97,7 +97,9 @@ def _placeholders(sql: str, params: list[Any] | None) -> str:
     return sql if params is None else sql.replace("%", "%%").replace("?", "%s")
 
 
-def _execute(cur: psycopg.Cursor[Any], sql: str, params: list[Any] | None = None) -> object:
+def _execute(
+    cur: psycopg.Cursor[Any], sql: str, params: list[Any] | None = None
+) -> psycopg.Cursor[Any]:
     return cur.execute(_placeholders(sql, params), params)
 
 
@@ -178,7 +180,7 @@ class PostgresStore:
             while chunk := fh.read(_CHUNK):
                 copy.write(chunk)
         file.unlink()
-        return StagedTable(staged.table, target)
+        return StagedTable(staged.table, target, staged.source_id)
 
     def count(self, table: Table) -> int:
         row = self._fetch(f"SELECT count(*) FROM {Table(table).value}")

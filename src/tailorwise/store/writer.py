@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from tailorwise.columns import Columns as C
 from tailorwise.columns import Table
@@ -15,7 +15,13 @@ from tailorwise.data.schema import SCHEMAS
 from tailorwise.store.base import StagedBatch
 from tailorwise.store.sql import quote, upsert_sql
 
-Execute = Callable[[str, "list[Any] | None"], object]
+
+class Result(Protocol):
+    def fetchall(self) -> list[Any]: ...
+
+
+Execute = Callable[[str, "list[Any] | None"], Result]
+
 
 # Keyed tables that rows of an appended table refer to: (table, column).
 _REFERENCES: dict[Table, list[tuple[Table, str]]] = {
@@ -35,19 +41,37 @@ def write_batch(execute: Execute, batch: StagedBatch) -> None:
     for staged in keyed:
         execute(upsert_sql(SCHEMAS[staged.table], staged.relation), None)
     for staged in appended:
-        for ref_table, col in _REFERENCES.get(staged.table, []):
-            execute(
-                f"INSERT INTO {ref_table} ({quote(col)}) SELECT DISTINCT {quote(col)} "
-                f"FROM {staged.relation} WHERE {quote(col)} IS NOT NULL ON CONFLICT DO NOTHING",
-                None,
-            )
         cols = ", ".join(quote(n) for n in SCHEMAS[staged.table].storage_names)
         execute(f"INSERT INTO {staged.table} ({cols}) SELECT {cols} FROM {staged.relation}", None)
+    # Placeholders come from the rows just written, not from the staged relation:
+    # a staged relation may be a view over the input file, and reading it twice costs.
+    for table in {t.table for t in appended}:
+        for ref_table, col in _REFERENCES.get(table, []):
+            execute(
+                f"INSERT INTO {ref_table} ({quote(col)}) SELECT DISTINCT {quote(col)} FROM {table} "
+                f"WHERE {C.source} IN ({marks}) AND {quote(col)} IS NOT NULL ON CONFLICT DO NOTHING",
+                ids,
+            )
     if ids:
         execute(f"DELETE FROM sources WHERE {C.source} IN ({marks})", ids)
     now = datetime.now(UTC).replace(tzinfo=None)
     for s in batch.sources:
+        rows = s.rows if s.rows >= 0 else _written(execute, batch, s.source_id)
         execute(
             "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?)",
-            [s.source_id, s.path, s.format, now, s.rows, s.rejected],
+            [s.source_id, s.path, s.format, now, rows, s.rejected],
         )
+
+
+def _written(execute: Execute, batch: StagedBatch, source_id: str) -> int:
+    """Rows one source wrote in this batch, counted in the store."""
+    total = 0
+    for staged in batch.tables:
+        if staged.source_id != source_id:
+            continue
+        if SCHEMAS[staged.table].appended:
+            sql = f"SELECT count(*) FROM {staged.table} WHERE {C.source} = ?"
+            total += int(execute(sql, [source_id]).fetchall()[0][0])
+        else:
+            total += int(execute(f"SELECT count(*) FROM {staged.relation}", None).fetchall()[0][0])
+    return total

@@ -51,6 +51,9 @@ class RawTable:
     header_lines: int = 0
     # Lines the reader skips silently (blank lines), to number rows right.
     skipped_lines: SkippedLines | None = None
+    # The same rows read so that any structural problem raises (no rejects table):
+    # lets the engine write in one pass and fall back to ``sql`` only on failure.
+    fast_sql: str | None = None
 
 
 class IngestOptions(BaseModel):

@@ -114,15 +114,18 @@ def file_table(
             reader.structural,
             header_lines=1,
             skipped_lines=reader.blank_lines,
+            fast_sql=reader.select(exprs, strict=True),
         )
     if kind == "json":
         columns = scan_columns(con, path, json_scan(path))
         mapping = _mapping(path, table, columns, options)
-        return RawTable(table, path, json_select(path, _exprs(mapping, table)))
+        sql = json_select(path, _exprs(mapping, table))
+        return RawTable(table, path, sql, fast_sql=sql)
     scan = f"read_parquet({sql_literal(str(path))})"
     columns = scan_columns(con, path, scan)
     mapping = _mapping(path, table, columns, options)
-    return RawTable(table, path, parquet_select(path, _exprs(mapping, table)))
+    sql = parquet_select(path, _exprs(mapping, table))
+    return RawTable(table, path, sql, fast_sql=sql)
 
 
 class EventsLoader:

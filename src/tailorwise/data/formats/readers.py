@@ -88,6 +88,12 @@ class DelimitedFile:
     def scan(self) -> str:
         return f"read_csv({sql_literal(str(self.path))}, {_options(self._opts)})"
 
+    @property
+    def strict_scan(self) -> str:
+        """The scan without a rejects table: a structural problem raises instead."""
+        opts = {k: v for k, v in self._opts.items() if "rejects" not in k}
+        return f"read_csv({sql_literal(str(self.path))}, {_options(opts)})"
+
     def _quick_header(self) -> list[str] | None:
         """The header read in Python: DuckDB's sniffer takes ~0.5 s on a gzipped file.
 
@@ -125,13 +131,16 @@ class DelimitedFile:
         except duckdb.Error as exc:
             raise IngestError(f"{self.path}: cannot read as delimited text: {exc}") from exc
 
-    def select(self, exprs: Mapping[str, str]) -> str:
-        """SQL selecting ``canonical name -> SQL expression over the file's columns``."""
+    def select(self, exprs: Mapping[str, str], strict: bool = False) -> str:
+        """SQL selecting ``canonical name -> SQL expression over the file's columns``.
+
+        ``strict``: read with :attr:`strict_scan` (for the one-pass ingest).
+        """
         cols = ", ".join(f"{expr} AS {quote(name)}" for name, expr in exprs.items())
         offset = 1 if self.header else 0
         return (
             f"SELECT {cols}, {sql_literal(self.path.name)} AS _file, "
-            f"row_number() OVER () + {offset} AS _row FROM {self.scan}"
+            f"row_number() OVER () + {offset} AS _row FROM {self.strict_scan if strict else self.scan}"
         )
 
     def select_once(self, con: duckdb.DuckDBPyConnection, exprs: Mapping[str, str]) -> str:
