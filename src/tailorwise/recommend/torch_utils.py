@@ -1,0 +1,93 @@
+"""Helpers shared by the PyTorch models: device, threads, sequences, state, progress."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from tailorwise.columns import Columns as C
+from tailorwise.data.interactions import Interactions
+from tailorwise.errors import ConfigError
+
+STATE_PREFIX = "net."
+
+
+def resolve_device(device: str) -> torch.device:
+    """``auto`` is CUDA when available, else CPU; ``cpu`` / ``cuda`` / ``cuda:N`` as given."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except RuntimeError as exc:
+        raise ConfigError(f"device must be 'auto', 'cpu' or 'cuda[:N]', got {device!r}") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device {device!r} asked for, but no CUDA GPU is available; use 'auto'")
+    return dev
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Seed torch inside the block without disturbing the caller's global RNG state."""
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    threads = torch.get_num_threads()
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        torch.set_num_threads(max(1, min(threads, os.cpu_count() or 1)))
+        try:
+            yield
+        finally:
+            torch.set_num_threads(threads)
+
+
+def user_sequences(data: Interactions, max_len: int) -> np.ndarray:
+    """(n_users, max_len) of item index + 1, left-padded with 0: the last ``max_len`` positives.
+
+    Order is ``Interactions.order()``: time, then the seeded random tie-break.
+    """
+    order = data.order()
+    order = order[data.weight[order] > 0]
+    users, items = data.user_idx[order], data.item_idx[order]
+    sizes = np.bincount(users, minlength=data.n_users)
+    ends = np.cumsum(sizes)
+    pos_from_end = ends[users] - np.arange(len(users))  # 1 for a user's last item
+    keep = pos_from_end <= max_len
+    out = np.zeros((data.n_users, max_len), dtype=np.int64)
+    out[users[keep], max_len - pos_from_end[keep]] = items[keep] + 1
+    return out
+
+
+def titles(data: Interactions) -> np.ndarray:
+    """Display name per internal item: the title, or the item id when there is none."""
+    meta = data.item_meta
+    names = meta[C.title].where(meta[C.title].notna(), meta[C.item])
+    return names.astype(str).to_numpy(dtype=object)
+
+
+def state_to_numpy(module: torch.nn.Module) -> dict[str, np.ndarray]:
+    return {STATE_PREFIX + k: v.detach().cpu().numpy() for k, v in module.state_dict().items()}
+
+
+def numpy_to_state(state: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
+    return {
+        k.removeprefix(STATE_PREFIX): torch.from_numpy(np.array(v))
+        for k, v in state.items()
+        if k.startswith(STATE_PREFIX)
+    }
+
+
+def progress(enabled: bool, what: str) -> Progress:
+    """A rich progress bar over epochs, silent when ``enabled`` is false."""
+    return Progress(
+        TextColumn(f"[bold]{what}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[info]}"),
+        disable=not enabled,
+        transient=False,
+    )
