@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench peers bench-recommend clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,5 +30,21 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 
+# Peer libraries (RecTools) for benchmarks/recommend.py, in their own venv: they pin
+# numpy<2 and their own pandas, and only ever run as subprocesses of the benchmark.
+PEERS_VENV ?= .venv-peers
+PEERS_STAMP := $(PEERS_VENV)/.installed
+
+$(PEERS_STAMP): benchmarks/requirements-peers.txt
+	test -x $(PEERS_VENV)/bin/python || $(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PEERS_VENV)/bin/python -m pip install --quiet -r benchmarks/requirements-peers.txt
+	touch $(PEERS_STAMP)
+
+peers: $(PEERS_STAMP)
+
+bench-recommend: $(STAMP) $(PEERS_STAMP)
+	$(BIN)/python benchmarks/recommend.py
+
 clean:
-	rm -rf $(VENV) tailorwise.duckdb rejects
+	rm -rf $(VENV) $(PEERS_VENV) tailorwise.duckdb rejects

@@ -1,0 +1,263 @@
+"""One model on one split: tune on validation, fit on train + validation, test once.
+
+Our models and the in-process peers go through ``tailorwise.evaluate.tuning.tune`` and
+``evaluate``; RecTools peers through the same Optuna sampler, with their fits run in
+``.venv-peers`` and their lists scored by ``evaluate`` too (see ``recsys_peers``).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+from implicit.als import AlternatingLeastSquares
+from rss import PeakRSS
+from threadpoolctl import threadpool_limits
+
+from recsys_peers import PEER_SPACES, PEERS_PYTHON, RECTOOLS, list_peer, run_rectools
+from tailorwise.evaluate.runner import EvaluationResult, evaluate
+from tailorwise.evaluate.split import Split
+from tailorwise.evaluate.tuning import SEARCH_SPACES, Param, build, choice, float_range, tune
+from tailorwise.recommend.registry import model_class
+
+METRIC = "ndcg@10"
+DEEP = {"sasrec", "gru4rec", "two_tower", "rectools_sasrec"}
+EXTRA_SPACES: dict[str, dict[str, Param]] = {
+    "two_tower": {
+        "embedding_dim": choice(32, 64, 128),
+        "dropout": float_range(0.0, 0.5),
+        "lr": float_range(1e-4, 1e-2, log=True),
+        "weight_decay": float_range(1e-6, 1e-2, log=True),
+    },
+    "hybrid": {},  # components come tuned (below); its blend weights tune themselves
+}
+HYBRID_PARTS = ("ease", "itemknn", "als", "content")
+
+
+@dataclass
+class BenchConfig:
+    trials: int = 8  # Optuna trials per classic model, ours and peers alike
+    # Deep models (our sasrec/gru4rec/two_tower, RecTools SASRec) cost minutes per fit on
+    # 2 CPU cores, so by default they get one trial each: their own defaults, no search.
+    deep_trials: int = 1
+    epochs: int = 5  # epochs of every deep model, ours and peers alike
+    max_len: int = 50  # sequence length of sasrec/gru4rec and RecTools SASRec alike
+    seed: int = 0
+    ks: tuple[int, ...] = (5, 10, 20)
+    threads: int = 2
+    peers_python: Path = PEERS_PYTHON
+    verbose: bool = False
+
+
+@dataclass
+class ModelRun:
+    model: str
+    side: str  # "ours" or "peer"
+    status: str = "ok"  # ok, skipped, failed
+    message: str = ""
+    best_params: dict[str, Any] = field(default_factory=dict)
+    val_ndcg: float = float("nan")
+    n_trials: int = 0
+    tune_seconds: float = 0.0
+    fit_seconds: float = float("nan")
+    peak_mib: float = float("nan")
+    result: EvaluationResult | None = None
+
+    def summary(self) -> dict[str, Any]:
+        r = self.result
+        metrics = {} if r is None else {k: v for k, v in r.metrics.items()}
+        return {
+            "model": self.model,
+            "side": self.side,
+            "status": self.status,
+            "message": self.message,
+            "best_params": self.best_params,
+            "validation_ndcg@10": self.val_ndcg,
+            "trials": self.n_trials,
+            "tune_seconds": round(self.tune_seconds, 2),
+            "fit_seconds": self.fit_seconds,
+            "peak_mib": self.peak_mib,
+            "eval_seconds": None if r is None else r.seconds,
+            "users": None if r is None else r.n_users,
+            "metrics": metrics,
+        }
+
+
+def space_for(name: str) -> dict[str, Param]:
+    if name in PEER_SPACES:
+        return PEER_SPACES[name]
+    return EXTRA_SPACES.get(name, SEARCH_SPACES.get(name, {}))
+
+
+def fixed_for(name: str, cfg: BenchConfig, done: dict[str, ModelRun]) -> dict[str, Any]:
+    """Settings that are not tuned: seeds, the shared epoch budget, hybrid components."""
+    params = set(model_class(name)._param_names())
+    fixed: dict[str, Any] = {}
+    if "seed" in params:
+        fixed["seed"] = cfg.seed
+    if name in DEEP and "epochs" in params:
+        fixed["epochs"] = cfg.epochs
+    if name in DEEP and "max_len" in params:
+        fixed["max_len"] = cfg.max_len
+    if name == "hybrid":
+        parts = [
+            {"name": n, "params": _plain(done[n].best_params)}
+            for n in HYBRID_PARTS
+            if n in done and done[n].status == "ok"
+        ]
+        fixed["components"] = parts or None
+    return fixed
+
+
+def _plain(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if k != "verbose"}
+
+
+def run_registered(
+    name: str, side: str, split: Split, cfg: BenchConfig, done: dict[str, ModelRun]
+) -> ModelRun:
+    """Tune ``name`` (ours, or an in-process peer) on validation, then test it once."""
+    run = ModelRun(name, side)
+    try:
+        model_class(name)
+    except Exception as exc:  # a model still being written: say so and go on
+        return ModelRun(name, side, "skipped", f"does not import: {type(exc).__name__}: {exc}")
+    try:
+        n_trials = cfg.deep_trials if name in DEEP else cfg.trials
+        tuned = tune(
+            name,
+            split,
+            METRIC,
+            n_trials,
+            search_space=space_for(name),
+            seed=cfg.seed,
+            fixed_params=fixed_for(name, cfg, done),
+        )
+        run.best_params, run.val_ndcg = tuned.best_params, tuned.best_value
+        run.n_trials, run.tune_seconds = len(tuned.trials), tuned.seconds
+        model = build(name, {**tuned.best_params, **_quiet(name)})
+        start = time.perf_counter()
+        with PeakRSS() as mem:
+            model.fit(split.train_validation())
+        run.fit_seconds, run.peak_mib = time.perf_counter() - start, mem.peak_mib
+        run.result = evaluate(model, split, "test", ks=cfg.ks, fit_seconds=run.fit_seconds)
+    except Exception as exc:
+        run.status, run.message = "failed", f"{type(exc).__name__}: {exc}"
+        if cfg.verbose:
+            traceback.print_exc()
+    return run
+
+
+def _quiet(name: str) -> dict[str, Any]:
+    return {"verbose": False} if "verbose" in model_class(name)._param_names() else {}
+
+
+def run_rectools_peer(
+    name: str, split: Split, split_dir: Path, work: Path, cfg: BenchConfig
+) -> ModelRun:
+    """Same sampler and budget as ``tune``; fits in ``.venv-peers``, scored by ``evaluate``."""
+    if not cfg.peers_python.exists():
+        return ModelRun(
+            name,
+            "peer",
+            "skipped",
+            f"{cfg.peers_python} not found; run `make peers` to install RecTools",
+        )
+    kind, space = RECTOOLS[name]
+    fixed: dict[str, Any] = (
+        {"epochs": cfg.epochs, "session_max_len": cfg.max_len} if kind == "sasrec" else {}
+    )
+    n_trials = cfg.deep_trials if name in DEEP else cfg.trials
+    space = {} if name in DEEP and n_trials <= 1 else space
+    n_trials = 1 if not space else n_trials
+    k = max(cfg.ks) + _max_unliked_seen(split)
+    run = ModelRun(name, "peer", n_trials=n_trials)
+    try:
+        start = time.perf_counter()
+        study = optuna.create_study(
+            direction="maximize", sampler=optuna.samplers.TPESampler(seed=cfg.seed)
+        )
+        # Asked up front so one subprocess fits them all. With at most 10 trials this is
+        # what tune() does too: TPE samples its first 10 trials at random either way.
+        trials = [study.ask() for _ in range(n_trials)]
+        configs: list[dict[str, Any]] = [
+            {
+                "model": kind,
+                "seed": cfg.seed,
+                "params": {**fixed, **{p: s.suggest(t, p) for p, s in space.items()}},
+            }
+            for t in trials
+        ]
+        job = {
+            "split_dir": str(split_dir),
+            "phase": "validation",
+            "k": k,
+            "threads": cfg.threads,
+            "configs": configs,
+        }
+        run_rectools(job, work / f"{name}-validation", cfg.peers_python)
+        cls = list_peer(name)
+        for i, t in enumerate(trials):
+            lists = str(work / f"{name}-validation" / f"lists_{i}.parquet")
+            peer = cls(lists, configs[i]["params"]).fit(split.train)
+            study.tell(t, evaluate(peer, split, "validation", ks=(10,))[METRIC])
+        run.best_params = configs[study.best_trial.number]["params"]
+        run.val_ndcg, run.tune_seconds = float(study.best_value), time.perf_counter() - start
+        job = {**job, "phase": "test", "configs": [{**configs[study.best_trial.number]}]}
+        stats = run_rectools(job, work / f"{name}-test", cfg.peers_python)[0]
+        run.fit_seconds, run.peak_mib = stats["fit_seconds"], stats["peak_rss_mib"]
+        peer = cls(str(work / f"{name}-test" / "lists_0.parquet"), run.best_params)
+        run.result = evaluate(
+            peer.fit(split.train_validation()),
+            split,
+            "test",
+            ks=cfg.ks,
+            fit_seconds=run.fit_seconds,
+        )
+    except Exception as exc:
+        run.status, run.message = "failed", f"{type(exc).__name__}: {exc}"
+    return run
+
+
+def _max_unliked_seen(split: Split) -> int:
+    """Most seen-but-not-liked items of one user: RecTools cannot drop them, so it is
+    asked for that many more items and ``evaluate`` drops them from its lists."""
+    data = split.train_validation()
+    unliked = data.user_idx[data.weight <= 0]
+    return int(np.bincount(unliked).max()) if unliked.size else 0
+
+
+def als_speed(split: Split, params: dict[str, Any], repeats: int = 3) -> dict[str, Any]:
+    """Our ALS fit against implicit's direct call, same matrix, same params, alternated."""
+    from tailorwise.recommend.implicit_mf import ALSRecommender
+
+    data = split.train_validation()
+    matrix = data.matrix()
+    p = {k: params[k] for k in ("factors", "regularization", "alpha", "iterations") if k in params}
+    ours, direct = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        ALSRecommender(**p, seed=0, verbose=False).fit(data)
+        ours.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        with threadpool_limits(1, "blas"):
+            AlternatingLeastSquares(**p, random_state=0, use_gpu=False).fit(
+                matrix, show_progress=False
+            )
+        direct.append(time.perf_counter() - start)
+    med_ours, med_direct = statistics.median(ours), statistics.median(direct)
+    return {
+        "params": p,
+        "repeats": repeats,
+        "ours_seconds": ours,
+        "implicit_seconds": direct,
+        "ours_median": med_ours,
+        "implicit_median": med_direct,
+        "ratio": med_ours / med_direct if med_direct else float("nan"),
+    }
