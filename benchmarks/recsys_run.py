@@ -163,56 +163,26 @@ def run_rectools_peer(
 ) -> ModelRun:
     """Same sampler and budget as ``tune``; fits in ``.venv-peers``, scored by ``evaluate``."""
     if not cfg.peers_python.exists():
-        return ModelRun(
-            name,
-            "peer",
-            "skipped",
-            f"{cfg.peers_python} not found; run `make peers` to install RecTools",
-        )
+        msg = f"{cfg.peers_python} not found; run `make peers` to install RecTools"
+        return ModelRun(name, "peer", "skipped", msg)
     kind, space = RECTOOLS[name]
-    fixed: dict[str, Any] = (
-        {"epochs": cfg.epochs, "session_max_len": cfg.max_len} if kind == "sasrec" else {}
-    )
     n_trials = cfg.deep_trials if name in DEEP else cfg.trials
-    space = {} if name in DEEP and n_trials <= 1 else space
-    n_trials = 1 if not space else n_trials
-    k = max(cfg.ks) + _max_unliked_seen(split)
-    run = ModelRun(name, "peer", n_trials=n_trials)
+    space = {} if name in DEEP and n_trials <= 1 else space  # 1 trial: RecTools' defaults
+    run = ModelRun(name, "peer", n_trials=n_trials if space else 1)
+    job = {
+        "split_dir": str(split_dir),
+        "k": max(cfg.ks) + _max_unliked_seen(split),
+        "threads": cfg.threads,
+    }
     try:
         start = time.perf_counter()
-        study = optuna.create_study(
-            direction="maximize", sampler=optuna.samplers.TPESampler(seed=cfg.seed)
-        )
-        # Asked up front so one subprocess fits them all. With at most 10 trials this is
-        # what tune() does too: TPE samples its first 10 trials at random either way.
-        trials = [study.ask() for _ in range(n_trials)]
-        configs: list[dict[str, Any]] = [
-            {
-                "model": kind,
-                "seed": cfg.seed,
-                "params": {**fixed, **{p: s.suggest(t, p) for p, s in space.items()}},
-            }
-            for t in trials
-        ]
-        job = {
-            "split_dir": str(split_dir),
-            "phase": "validation",
-            "k": k,
-            "threads": cfg.threads,
-            "configs": configs,
-        }
-        run_rectools(job, work / f"{name}-validation", cfg.peers_python)
-        cls = list_peer(name)
-        for i, t in enumerate(trials):
-            lists = str(work / f"{name}-validation" / f"lists_{i}.parquet")
-            peer = cls(lists, configs[i]["params"]).fit(split.train)
-            study.tell(t, evaluate(peer, split, "validation", ks=(10,))[METRIC])
-        run.best_params = configs[study.best_trial.number]["params"]
-        run.val_ndcg, run.tune_seconds = float(study.best_value), time.perf_counter() - start
-        job = {**job, "phase": "test", "configs": [{**configs[study.best_trial.number]}]}
-        stats = run_rectools(job, work / f"{name}-test", cfg.peers_python)[0]
+        best = _tune_rectools(name, kind, space, run.n_trials, split, job, work, cfg)
+        run.best_params, run.val_ndcg = best["params"], best["value"]
+        run.tune_seconds = time.perf_counter() - start
+        test_job = {**job, "phase": "test", "configs": [best["config"]]}
+        stats = run_rectools(test_job, work / f"{name}-test", cfg.peers_python)[0]
         run.fit_seconds, run.peak_mib = stats["fit_seconds"], stats["peak_rss_mib"]
-        peer = cls(str(work / f"{name}-test" / "lists_0.parquet"), run.best_params)
+        peer = list_peer(name)(str(work / f"{name}-test" / "lists_0.parquet"), run.best_params)
         run.result = evaluate(
             peer.fit(split.train_validation()),
             split,
@@ -223,6 +193,43 @@ def run_rectools_peer(
     except Exception as exc:
         run.status, run.message = "failed", f"{type(exc).__name__}: {exc}"
     return run
+
+
+def _tune_rectools(
+    name: str,
+    kind: str,
+    space: dict[str, Param],
+    n_trials: int,
+    split: Split,
+    job: dict[str, Any],
+    work: Path,
+    cfg: BenchConfig,
+) -> dict[str, Any]:
+    """Fit every trial on train in one subprocess, score its lists on validation."""
+    fixed: dict[str, Any] = (
+        {"epochs": cfg.epochs, "session_max_len": cfg.max_len} if kind == "sasrec" else {}
+    )
+    study = optuna.create_study(
+        direction="maximize", sampler=optuna.samplers.TPESampler(seed=cfg.seed)
+    )
+    # Asked up front so one subprocess fits them all. With at most 10 trials this is
+    # what tune() does too: TPE samples its first 10 trials at random either way.
+    trials = [study.ask() for _ in range(n_trials)]
+    configs: list[dict[str, Any]] = [
+        {
+            "model": kind,
+            "seed": cfg.seed,
+            "params": {**fixed, **{p: s.suggest(t, p) for p, s in space.items()}},
+        }
+        for t in trials
+    ]
+    folder = work / f"{name}-validation"
+    run_rectools({**job, "phase": "validation", "configs": configs}, folder, cfg.peers_python)
+    for i, t in enumerate(trials):
+        peer = list_peer(name)(str(folder / f"lists_{i}.parquet"), configs[i]["params"])
+        study.tell(t, evaluate(peer.fit(split.train), split, "validation", ks=(10,))[METRIC])
+    config = configs[study.best_trial.number]
+    return {"config": config, "params": config["params"], "value": float(study.best_value)}
 
 
 def _max_unliked_seen(split: Split) -> int:

@@ -17,7 +17,7 @@ sys.path[:0] = [str(BENCH), str(BENCH / "peers")]
 
 from recommend import write_outputs  # noqa: E402
 from recsys_data import write_split  # noqa: E402
-from recsys_peers import PEERS_PYTHON, register_peers  # noqa: E402
+from recsys_peers import PEERS, PEERS_PYTHON  # noqa: E402
 from recsys_report import Block, compare  # noqa: E402
 from recsys_run import BenchConfig, ModelRun, run_rectools_peer, run_registered  # noqa: E402
 
@@ -36,9 +36,12 @@ def _run(name: str, side: str, split: Split, done: dict[str, ModelRun]) -> Model
     return run
 
 
-def test_ours_and_inprocess_peers_on_identical_split(ml_split: Split, tmp_path: Path) -> None:
+def test_ours_and_inprocess_peers_on_identical_split(
+    ml_split: Split, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Issue #3: peers are tuned, fitted and scored by the same code as ours."""
-    register_peers()
+    for name, cls in PEERS.items():  # what register_peers() does, undone after the test
+        monkeypatch.setitem(REGISTRY, name, ("recsys_peers", cls))
     done: dict[str, ModelRun] = {}
     runs = [
         _run(n, s, ml_split, done)
