@@ -272,6 +272,7 @@ def _one_pass(
         return None
     finally:
         _drop_staging(con, typed_all, views=True)
+    # Rows per source file; one-pass formats map each file to exactly one table.
     written = {s.source_id: s.rows for s in store.sources()}
     if progress:
         progress("done", 1, 1)
