@@ -7,6 +7,11 @@ peak RSS; the baseline is ``CREATE TABLE t AS SELECT * FROM read_csv(FILE)``
 into a fresh DuckDB file, on the same file, in the same run.
 
     .venv/bin/python benchmarks/ingest.py [--events 10000000] [--quick]
+        [--skip-retail | --skip-events] [--on-error skip|fail] [--profile]
+
+``--profile`` prints the seconds of each step of a load (the ingest's own
+progress steps, plus opening and closing the store), medians over the runs;
+the steps of every run are kept in the JSON either way.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ LONG_RUN_S = 60.0  # above this, a case is timed once instead of --repeats times
 
 # ---------------------------------------------------------------- child side
 def _child(argv: list[str]) -> None:
-    """Run one load in this process and print its time, rows and peak RSS as JSON."""
+    """Run one load in this process and print its time, rows, steps and peak RSS as JSON."""
     kind, path, db = argv[0], Path(argv[1]), Path(argv[2])
     # Imports happen before the clock starts: they are start-up, not load time.
     import duckdb
@@ -44,20 +49,50 @@ def _child(argv: list[str]) -> None:
     from tailorwise.store.duckdb import DuckDBStore
 
     start = time.perf_counter()
+    first = "CREATE TABLE t AS SELECT * FROM read_csv" if kind == "plain" else "open the store"
+    marks: list[tuple[str, float]] = [(first, start)]
+    one_pass = False
     if kind == "plain":
         con = duckdb.connect(str(db))
         con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{path}')")
         row = con.execute("SELECT count(*) FROM t").fetchone()
         rows = int(row[0]) if row else 0
+        marks.append(("close (checkpoint)", time.perf_counter()))
         con.close()
     else:
+
+        def mark(label: str, done: int, total: int) -> None:
+            marks.append((label, time.perf_counter()))
+
         with DuckDBStore(db) as store:
+            marks.append(("load the input (format loader)", time.perf_counter()))
             report = ingest(
-                path, argv[3], store, on_error="skip", rejects_path=db.with_suffix(".rejects.csv")
+                path,
+                argv[3],
+                store,
+                on_error=argv[4],
+                rejects_path=db.with_suffix(".rejects.csv"),
+                progress=mark,
             )
+            marks.append(("close (checkpoint)", time.perf_counter()))
         rows = report.loaded + report.rejected + report.excluded
-    seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "rows": rows, "peak_rss_mib": peak_rss_mib()}))
+        one_pass = report.one_pass
+    end = time.perf_counter()
+    steps = [
+        (label, t1 - t0)
+        for (label, t0), (_, t1) in zip(marks, [*marks[1:], ("", end)], strict=True)
+    ]
+    print(
+        json.dumps(
+            {
+                "seconds": end - start,
+                "rows": rows,
+                "peak_rss_mib": peak_rss_mib(),
+                "one_pass": one_pass,
+                "steps": steps,
+            }
+        )
+    )
 
 
 def peak_rss_mib() -> float:
@@ -77,6 +112,8 @@ class Runs:
     seconds: list[float] = field(default_factory=list)
     peak_rss_mib: list[float] = field(default_factory=list)
     rows: int = 0
+    one_pass: list[bool] = field(default_factory=list)
+    steps: list[list[tuple[str, float]]] = field(default_factory=list)  # per run
 
     @property
     def median_s(self) -> float:
@@ -113,19 +150,22 @@ def _measure(work: Path, runs: Runs, args: list[str]) -> float:
     runs.seconds.append(result["seconds"])
     runs.peak_rss_mib.append(result["peak_rss_mib"])
     runs.rows = result["rows"]
+    runs.one_pass.append(result["one_pass"])
+    runs.steps.append([(str(label), float(sec)) for label, sec in result["steps"]])
     db.unlink(missing_ok=True)
     return float(result["seconds"])
 
 
-def run_case(case: Case, work: Path, repeats: int) -> None:
+def run_case(case: Case, work: Path, repeats: int, on_error: str) -> None:
     """Alternate ours and plain so that drift in machine load hits both alike."""
     print(f"== {case.name}", flush=True)
     n = repeats
     i = 0
     while i < n:
-        ours = _measure(work, case.ours, ["ours", str(case.path), case.fmt])
+        ours = _measure(work, case.ours, ["ours", str(case.path), case.fmt, on_error])
         plain = _measure(work, case.plain, ["plain", str(case.csv)])
-        print(f"   run {i + 1}: ours {ours:.2f}s, plain {plain:.2f}s", flush=True)
+        path = "one pass" if case.ours.one_pass[-1] else "careful path"
+        print(f"   run {i + 1}: ours {ours:.2f}s ({path}), plain {plain:.2f}s", flush=True)
         if i == 0 and ours > LONG_RUN_S:
             n = 1
         i += 1
@@ -186,6 +226,16 @@ def retail_case() -> Case | None:
 
 
 # --------------------------------------------------------------- the report
+def print_profile(case: Case) -> None:
+    """Seconds per step of our load and of the plain one, medians over the runs."""
+    for who, runs in (("ours", case.ours), ("plain", case.plain)):
+        print(f"-- {case.name}, {who}: seconds per step (median of {len(runs.steps)} runs)")
+        for n, (label, _) in enumerate(runs.steps[0]):
+            times = [run[n][1] for run in runs.steps if len(run) > n and run[n][0] == label]
+            print(f"   {statistics.median(times):7.3f}  {label}")
+        print(f"   {runs.median_s:7.3f}  total")
+
+
 def machine() -> dict[str, Any]:
     import duckdb
 
@@ -291,6 +341,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1M events, one run each")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-retail", action="store_true")
+    parser.add_argument("--skip-events", action="store_true", help="no synthetic events case")
+    parser.add_argument(
+        "--on-error", choices=("skip", "fail"), default="skip", help="our ingest's mode"
+    )
+    parser.add_argument("--profile", action="store_true", help="print seconds per step")
     parser.add_argument(
         "--work",
         type=Path,
@@ -302,10 +357,14 @@ def main() -> None:
     events, repeats = (1_000_000, 1) if args.quick else (args.events, args.repeats)
     args.work.mkdir(parents=True, exist_ok=True)
     cases = [] if args.skip_retail else [c for c in [retail_case()] if c]
-    cases.append(synthetic_case(args.work, events))
+    if not args.skip_events:
+        cases.append(synthetic_case(args.work, events))
     for case in cases:
-        run_case(case, args.work, repeats)
-    results = [result_of(c) for c in cases]
+        run_case(case, args.work, repeats, args.on_error)
+    if args.profile:
+        for case in cases:
+            print_profile(case)
+    results = [result_of(c) | {"on_error": args.on_error} for c in cases]
     print_table(results)
     print(markdown(results))
     args.out.parent.mkdir(parents=True, exist_ok=True)

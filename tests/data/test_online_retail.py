@@ -136,6 +136,9 @@ def test_csv_matches_parquet(from_parquet: Loaded, retail_dir: Path, tmp_path: P
             from_parquet.report.excluded,
         )
         assert counts(from_csv.store) == counts(from_parquet.store)
+        # Guest rows are excluded, not bad: both inputs go in one pass (issue #2).
+        assert from_csv.report.one_pass and from_parquet.report.one_pass
+        assert [s.rejected for s in from_csv.store.sources()] == [GUEST_ROWS]
         assert by_type(from_csv.store) == by_type(from_parquet.store)
         # CSV rows are file lines (header = line 1); Parquet rows are record numbers.
         first = from_csv.rejects.read_text(encoding="utf-8").splitlines()[1]
@@ -185,6 +188,68 @@ def test_bad_rows_named_by_file_row_and_column(duck_store: DuckDBStore, tmp_path
         path, "online-retail", duck_store, on_error="skip", rejects_path=tmp_path / "r.csv"
     )
     assert (report.files[-1].loaded, report.rejected, report.excluded) == (1, 2, 1)
+    assert not report.one_pass and not (tmp_path / "r.csv.partial").exists()
+    with (tmp_path / "r.csv").open(encoding="utf-8") as fh:
+        rows = [(r["row"], r["kind"]) for r in csv.DictReader(fh)]
+    assert rows == [("3", "rejected"), ("4", "rejected"), ("5", "excluded")]
+
+
+GUEST = "536369,22632,HAND WARMER,6,2010-12-01 08:34:00,1.85,,United Kingdom\n"
+
+
+def test_one_pass_writes_excluded_rows_and_counts_each_table(
+    duck_store: DuckDBStore, tmp_path: Path
+) -> None:
+    """Issue #2: exclusions no longer force the careful path; every count stays the same."""
+    second = "536370,22633,HAND WARMER UNION JACK,-2,2010-12-01 08:45:00,2.1,12583,France\n"
+    path = write(tmp_path / "retail.csv.gz", HEADER + GOOD + GUEST + second)
+    for _ in range(2):  # the second ingest of the same file changes nothing
+        report = ingest(path, "online-retail", duck_store, rejects_path=tmp_path / "r.csv")
+        assert report.one_pass
+        loaded = {f.table: (f.loaded, f.excluded, f.rejected) for f in report.files}
+        assert loaded == {"users": (2, 0, 0), "items": (3, 0, 0), "events": (2, 1, 0)}
+        assert counts(duck_store) == {
+            "users": 2,
+            "items": 3,
+            "events": 2,
+            "campaigns": 0,
+            "exposures": 0,
+            "sources": 1,
+        }
+    assert duck_store.sources()[0].rows == 2 + 3 + 2
+    assert report.rejects_path == str(tmp_path / "r.csv")
+    assert not (tmp_path / "r.csv.partial").exists()
+    with (tmp_path / "r.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["row"], r["column"], r["kind"]) for r in rows] == [("3", "user_id", "excluded")]
+    assert "no CustomerID" in rows[0]["reason"] and '"item_id":"22632"' in rows[0]["raw"]
+
+
+def test_bad_row_beside_exclusions_leaves_no_trace(duck_store: DuckDBStore, tmp_path: Path) -> None:
+    """Issue #2: the one-pass attempt rolls back and its rejects file is never written."""
+    bad = "536371,22634,LANTERN,1,2010-12-01 08:50:00,cheap,13047,United Kingdom\n"
+    path = write(tmp_path / "retail.csv.gz", HEADER + GOOD + GUEST + bad)
+    with pytest.raises(IngestError) as info:
+        ingest(path, "online-retail", duck_store, rejects_path=tmp_path / "r.csv")
+    assert [(i.row, i.column) for i in info.value.issues] == [(4, "amount")]
+    assert "cheap" in info.value.issues[0].reason
+    assert sum(counts(duck_store).values()) == 0
+    assert not list(tmp_path.glob("r.csv*"))
+
+
+def test_broken_line_falls_back_to_the_reader_with_rejects(
+    duck_store: DuckDBStore, tmp_path: Path
+) -> None:
+    """Issue #2: the file is read strictly first; a broken line is still reported by line."""
+    path = write(tmp_path / "retail.csv.gz", HEADER + GOOD + "536372,22635\n" + GUEST)
+    report = ingest(
+        path, "online-retail", duck_store, on_error="skip", rejects_path=tmp_path / "r.csv"
+    )
+    assert not report.one_pass
+    assert (report.loaded, report.rejected, report.excluded) == (1 + 1 + 2, 1, 1)
+    with (tmp_path / "r.csv").open(encoding="utf-8") as fh:
+        rows = [(r["row"], r["column"], r["kind"]) for r in csv.DictReader(fh)]
+    assert rows == [("3", "", "rejected"), ("4", "user_id", "excluded")]
 
 
 def test_float_customer_ids_and_excel_dates(duck_store: DuckDBStore, tmp_path: Path) -> None:

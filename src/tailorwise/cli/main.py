@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from tailorwise.cli.benchmark import benchmark_command
 from tailorwise.cli.demo import demo_command
 from tailorwise.cli.ingest import ingest_command, stats_command
 from tailorwise.cli.recommend import evaluate_command, recommend_command, train_command
@@ -22,6 +23,7 @@ app.command("synth")(synth_command)
 app.command("demo")(demo_command)
 app.command("train")(train_command)
 app.command("evaluate")(evaluate_command)
+app.command("benchmark")(benchmark_command)
 app.command("recommend")(recommend_command)
 
 

@@ -175,11 +175,15 @@ class Typed:
     structural: int = 0  # rows the reader rejected before typing (e.g. wrong column count)
 
 
-def _full_sql(raw: RawTable, schema: TableSchema, raw_types: dict[str, str]) -> str:
+def _full_sql(
+    raw: RawTable, schema: TableSchema, raw_types: dict[str, str], where: str = "true"
+) -> str:
+    """The raw rows (those where ``where`` holds) with their typed ``__t_`` columns."""
     typed = ", ".join(
         f"{typed_expr(f, raw_types.get(f.name))} AS {quote('__t_' + f.name)}" for f in schema.fields
     )
-    return f"SELECT *, {typed} FROM ({raw.sql}) AS raw_rows"
+    rows = raw.sql if where == "true" else f"SELECT * FROM ({raw.sql}) AS r WHERE {where}"
+    return f"SELECT *, {typed} FROM ({rows}) AS raw_rows"
 
 
 def raw_columns(con: duckdb.DuckDBPyConnection, raw: RawTable) -> dict[str, str]:
@@ -203,6 +207,31 @@ def _checks(
     return raw_types, checks + raw.checks
 
 
+def _any(checks: list[Check], fatal: bool) -> str:
+    """SQL true where any (fatal or excluding) check holds; never NULL."""
+    return " OR ".join(f"coalesce({c.condition}, false)" for c in checks if c.fatal == fatal) or (
+        "false"
+    )
+
+
+def _raw_exclusions(checks: list[Check]) -> str | None:
+    """The exclusions as one condition on raw rows; None when one needs a typed column."""
+    excluding = [c for c in checks if not c.fatal]
+    if not excluding or any("__t_" in c.condition for c in excluding):
+        return None
+    return _any(checks, False)
+
+
+def _why(checks: list[Check]) -> str:
+    """Columns ``_why`` and ``_why_column``: the first exclusion that holds, if any."""
+    excluding = [c for c in checks if not c.fatal]
+    if not excluding:
+        return "CAST(NULL AS VARCHAR) AS _why, CAST(NULL AS VARCHAR) AS _why_column"
+    why = "".join(f" WHEN {c.condition} THEN {c.reason}" for c in excluding)
+    why_col = "".join(f" WHEN {c.condition} THEN {_sql_str(c.column)}" for c in excluding)
+    return f"CASE{why} END AS _why, CASE{why_col} END AS _why_column"
+
+
 def fast_view(
     con: duckdb.DuckDBPyConnection, raw: RawTable, options: IngestOptions, relation: str
 ) -> Typed:
@@ -210,21 +239,54 @@ def fast_view(
 
     Writing from it reads the input once, straight into the store; when it
     raises, the caller takes the careful path, which explains every bad row.
+    Excluded rows are left out (see :func:`excluded_rows`), never raise.
     """
     assert raw.fast_sql is not None
     fast = replace(raw, sql=raw.fast_sql)
     raw_types, checks = _checks(con, fast, options)
-    if not all(c.fatal for c in checks):
-        raise ValueError("a raw table with exclusions has no one-pass view")
-    fatal = " OR ".join(f"coalesce({c.condition}, false)" for c in checks) or "false"
     schema = SCHEMAS[raw.table]
     cols = ", ".join(f"{quote('__t_' + n)} AS {quote(n)}" for n in schema.names)
+    # One WHEN per check (a NULL condition does not hold), exclusions first: an
+    # excluded row never reaches error(), and each check looks only at the rows
+    # no earlier one decided, which is cheaper than one OR of them all.
+    # Exclusions on raw columns drop their rows before any typing is done.
+    early = _raw_exclusions(checks)
+    whens = [] if early else [(c, "false") for c in checks if not c.fatal]
+    whens += [(c, f"error('{BAD_ROW}')") for c in checks if c.fatal]
+    case = "".join(f" WHEN {c.condition} THEN {then}" for c, then in whens)
+    full = _full_sql(fast, schema, raw_types, f"NOT ({early})" if early else "true")
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {relation} AS SELECT {cols}, _row, false AS _bad, "
-        f"false AS _excluded FROM ({_full_sql(fast, schema, raw_types)}) AS full_rows "
-        f"WHERE CASE WHEN {fatal} THEN error('{BAD_ROW}') ELSE true END"
+        f"false AS _excluded FROM ({full}) AS full_rows WHERE CASE{case} ELSE true END"
     )
     return Typed(raw, relation, checks, rows=-1, bad=0, excluded=0)
+
+
+def excluded_rows(
+    con: duckdb.DuckDBPyConnection, raw: RawTable, options: IngestOptions, relation: str
+) -> Typed | None:
+    """A view of the rows of ``raw.fast_sql`` the format excludes, with their reasons.
+
+    None when the format excludes nothing. The view has the columns of
+    :func:`build_typed`'s table, so the rejects file is written the same way;
+    counting it types no row, and the rejects file types only excluded rows.
+    """
+    assert raw.fast_sql is not None
+    fast = replace(raw, sql=raw.fast_sql)
+    raw_types, checks = _checks(con, fast, options)
+    if all(c.fatal for c in checks):
+        return None
+    schema = SCHEMAS[raw.table]
+    cols = ", ".join(f"{quote('__t_' + n)} AS {quote(n)}" for n in schema.names)
+    # Exclusions on raw columns select their rows before any typing is done.
+    full = _full_sql(fast, schema, raw_types, _raw_exclusions(checks) or "true")
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {relation} AS SELECT {cols}, _row, false AS _bad, "
+        f"true AS _excluded, {_why(checks)} FROM ({full}) AS full_rows "
+        f"WHERE {_any(checks, False)}"
+    )
+    count = int(con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0])
+    return Typed(raw, relation, checks, rows=count, bad=0, excluded=count)
 
 
 def build_typed(
@@ -232,22 +294,13 @@ def build_typed(
 ) -> Typed:
     raw_types, checks = _checks(con, raw, options)
     schema = SCHEMAS[raw.table]
-    fatal = " OR ".join(f"coalesce({c.condition}, false)" for c in checks if c.fatal) or "false"
-    excluding = [c for c in checks if not c.fatal]
-    excl = " OR ".join(f"coalesce({c.condition}, false)" for c in excluding) or "false"
-    # Why a row is excluded, worked out in the same pass: exclusions can be many.
-    why = "".join(f" WHEN {c.condition} THEN {c.reason}" for c in excluding)
-    why_col = "".join(f" WHEN {c.condition} THEN {_sql_str(c.column)}" for c in excluding)
-    why = (
-        f"CASE{why} END AS _why, CASE{why_col} END AS _why_column"
-        if excluding
-        else "CAST(NULL AS VARCHAR) AS _why, CAST(NULL AS VARCHAR) AS _why_column"
-    )
+    fatal, excl = _any(checks, True), _any(checks, False)
     cols = ", ".join(f"{quote('__t_' + n)} AS {quote(n)}" for n in schema.names)
     try:
+        # Why a row is excluded is worked out in the same pass: exclusions can be many.
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {relation} AS SELECT {cols}, _row, "
-            f"NOT ({excl}) AND ({fatal}) AS _bad, ({excl}) AS _excluded, {why} "
+            f"NOT ({excl}) AND ({fatal}) AS _bad, ({excl}) AS _excluded, {_why(checks)} "
             f"FROM ({_full_sql(raw, schema, raw_types)}) AS full_rows"
         )
     except duckdb.Error as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,19 +39,39 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def metrics_by_k_table(result: EvaluationResult, names: Sequence[str]) -> str:
+    """One model: a row per metric name, a column per cut-off k."""
+    lines = [
+        "| metric | " + " | ".join(f"@{k}" for k in result.ks) + " |",
+        "|---|" + "---:|" * len(result.ks),
+    ]
+    for name in names:
+        cells = [_fmt(result.metrics.get(f"{name}@{k}", float("nan"))) for k in result.ks]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def markdown_table(
     results: Sequence[EvaluationResult],
     columns: Sequence[str] = DEFAULT_COLUMNS,
     baseline: str | None = None,
+    ratio_metric: str = "ndcg@10",
+    extra: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
-    """One row per result; with ``baseline``, NDCG@10 also as a ratio to that model's."""
+    """One row per result; with ``baseline``, ``ratio_metric`` also as a ratio to that model's.
+
+    ``extra`` adds columns after the ratio: a header and one cell per result.
+    """
     cols = [c for c in columns if any(c in r.metrics for r in results)]
     base = next((r for r in results if r.model == baseline), None)
     head = ["model", "protocol", *cols, "users", "fit s", "eval s"]
+    extra = dict(extra or {})
+    for offset, name in enumerate(extra):
+        head.insert(3 + offset, name)
     if base is not None:
-        head.insert(3, f"ndcg@10 / {baseline}")
+        head.insert(3, f"{ratio_metric} / {baseline}")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for r in results:
+    for i, r in enumerate(results):
         row = [
             r.model,
             r.protocol,
@@ -60,8 +80,11 @@ def markdown_table(
             _fmt(r.fit_seconds) if r.fit_seconds is not None else "",
             f"{r.seconds:.2f}",
         ]
+        for offset, cells in enumerate(extra.values()):
+            row.insert(3 + offset, cells[i])
         if base is not None:
-            ratio = r.metrics["ndcg@10"] / base.metrics["ndcg@10"] if base.metrics["ndcg@10"] else 0
+            denom = base.metrics[ratio_metric]
+            ratio = r.metrics[ratio_metric] / denom if denom else 0
             row.insert(3, f"{ratio:.2f}x")
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"
@@ -74,6 +97,25 @@ def results_json(results: Sequence[EvaluationResult]) -> str:
 def plot_metric_vs_k(results: Sequence[EvaluationResult], path: Path, metric: str = "ndcg") -> Path:
     """One line per model: ``metric@k`` against k."""
     fig, ax = plt.subplots(figsize=(6, 4))
+    _metric_lines(ax, results, metric)
+    return _save(fig, path)
+
+
+def plot_metrics_vs_k(
+    results: Sequence[EvaluationResult],
+    path: Path,
+    metrics: Sequence[str] = ("ndcg", "recall", "coverage", "arp"),
+) -> Path:
+    """One panel per metric, one line per model: ``metric@k`` against k."""
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 4), squeeze=False)
+    for i, (ax, metric) in enumerate(zip(axes[0], metrics, strict=True)):
+        _metric_lines(ax, results, metric, legend=i == 0)
+    return _save(fig, path)
+
+
+def _metric_lines(
+    ax: Any, results: Sequence[EvaluationResult], metric: str, legend: bool = True
+) -> None:
     for r in results:
         ax.plot(
             r.ks,
@@ -85,8 +127,8 @@ def plot_metric_vs_k(results: Sequence[EvaluationResult], path: Path, metric: st
     ax.set_ylabel(f"{metric.upper()}@K")
     ax.set_xticks(sorted({k for r in results for k in r.ks}))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    return _save(fig, path)
+    if legend:
+        ax.legend(fontsize=8)
 
 
 def plot_popularity_bias(results: Sequence[EvaluationResult], path: Path, k: int = 10) -> Path:
@@ -99,7 +141,7 @@ def plot_popularity_bias(results: Sequence[EvaluationResult], path: Path, k: int
         ax.hist(
             catalog,
             bins=bins,
-            density=True,
+            weights=_shares(catalog),
             histtype="stepfilled",
             alpha=0.25,
             color="grey",
@@ -107,19 +149,26 @@ def plot_popularity_bias(results: Sequence[EvaluationResult], path: Path, k: int
         )
     for r in results:
         shown = r.top[:, :k]
+        values = r.popularity[shown[shown >= 0]] + 1
         ax.hist(
-            r.popularity[shown[shown >= 0]] + 1,
+            values,
             bins=bins,
-            density=True,
+            weights=_shares(values),
             histtype="step",
             linewidth=1.5,
             label=f"{r.model} @ {k}",
         )
     ax.set_xscale("log")
     ax.set_xlabel("item popularity (training users + 1)")
-    ax.set_ylabel("density")
+    # Shares per bin, not densities: a density divides by the bin width, which on
+    # log bins flattens the popular tail where recommendations sit.
+    ax.set_ylabel("share of items in bin")
     ax.legend(fontsize=8)
     return _save(fig, path)
+
+
+def _shares(values: np.ndarray) -> np.ndarray:
+    return np.full(len(values), 1.0 / max(len(values), 1))
 
 
 def write_report(

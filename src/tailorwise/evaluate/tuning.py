@@ -72,6 +72,13 @@ SEARCH_SPACES: dict[str, dict[str, Param]] = {
         "bm25_b": float_range(0.0, 1.0),
     },
     "ease": {"l2": float_range(10.0, 10_000.0, log=True)},
+    "seqknn": {
+        "window": int_range(1, 50, log=True),
+        "decay": float_range(0.3, 1.0),
+        "backward": float_range(0.0, 1.0),
+        "recency": float_range(0.5, 1.0),
+        "alpha": float_range(0.0, 1.0),
+    },
     "als": {
         "factors": int_range(16, 256, log=True),
         "regularization": float_range(1e-4, 1.0, log=True),

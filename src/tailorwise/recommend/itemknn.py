@@ -40,8 +40,11 @@ def because_you_liked(
     items: np.ndarray,
     weights: Callable[[np.ndarray, np.ndarray], np.ndarray],
     fallback: str,
+    template: str = "because you liked {title}",
 ) -> np.ndarray:
     """'because you liked <title>': the liked item j with the largest ``liked[u, j] * w[j, i]``.
+
+    ``template`` words the reason around that item's ``{title}``.
 
     ``weights(seen, recs)`` returns the dense (len(seen), len(recs)) block of
     the item-to-item weights the model scores with.
@@ -59,7 +62,7 @@ def because_you_liked(
         best = seen[contrib.argmax(axis=0)]
         positive = contrib.max(axis=0) > 0
         out[row, ok] = [
-            f"because you liked {titles[b]}" if p else fallback
+            template.format(title=titles[b]) if p else fallback
             for b, p in zip(best, positive, strict=True)
         ]
     return out

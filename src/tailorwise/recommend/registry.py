@@ -14,6 +14,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "trending": ("tailorwise.recommend.popular", "TrendingRecommender"),
     "itemknn": ("tailorwise.recommend.itemknn", "ItemKNNRecommender"),
     "ease": ("tailorwise.recommend.ease", "EASERecommender"),
+    "seqknn": ("tailorwise.recommend.seqknn", "SequentialKNNRecommender"),
     "als": ("tailorwise.recommend.implicit_mf", "ALSRecommender"),
     "bpr": ("tailorwise.recommend.implicit_mf", "BPRRecommender"),
     "sasrec": ("tailorwise.recommend.sequential", "SequentialRecommender"),

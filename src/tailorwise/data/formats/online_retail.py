@@ -194,29 +194,36 @@ class OnlineRetailLoader:
             scan = f"read_parquet({sql_literal(str(file))})"
             exprs = _source_exprs(_resolve(file, scan_columns(con, file, scan)))
             src = parquet_select(file, exprs)
-            return [
-                RawTable(Table.users, file, _users_sql(src)),
-                RawTable(Table.items, file, _items_sql(src)),
-                RawTable(Table.events, file, _events_sql(src), _event_checks()),
-            ]
+            return _raw_tables(file, src, one_pass=True)
         if not file.name.lower().endswith(_TEXT):
             raise IngestError(
                 f"{file}: the online-retail format reads .parquet or .csv (gzipped too); "
                 "save an Excel workbook as CSV first."
             )
         reader = DelimitedFile(file, delimiter=options.delimiter)
-        src = reader.select_once(con, _source_exprs(_resolve(file, reader.columns(con))))
         # One read of the file; the events table reports lines the reader rejected.
-        return [
-            RawTable(Table.users, file, _users_sql(src), header_lines=1),
-            RawTable(Table.items, file, _items_sql(src), header_lines=1),
-            RawTable(
-                Table.events,
-                file,
-                _events_sql(src),
-                _event_checks(),
-                reader.structural,
-                1,
-                skipped_lines=reader.blank_lines,
-            ),
-        ]
+        read = reader.select_once(con, _source_exprs(_resolve(file, reader.columns(con))))
+        tables = _raw_tables(file, read.sql, one_pass=read.clean, header_lines=1)
+        tables[-1].structural = reader.structural
+        tables[-1].skipped_lines = reader.blank_lines
+        return tables
+
+
+def _raw_tables(file: Path, src: str, *, one_pass: bool, header_lines: int = 0) -> list[RawTable]:
+    """Users, items and events of one file; ``one_pass``: the rows can go straight in."""
+    sqls = {
+        Table.users: _users_sql(src),
+        Table.items: _items_sql(src),
+        Table.events: _events_sql(src),
+    }
+    return [
+        RawTable(
+            table,
+            file,
+            sql,
+            _event_checks() if table == Table.events else [],
+            header_lines=header_lines,
+            fast_sql=sql if one_pass else None,
+        )
+        for table, sql in sqls.items()
+    ]

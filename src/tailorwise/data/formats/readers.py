@@ -13,6 +13,7 @@ import itertools
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -47,6 +48,13 @@ def _options(opts: Mapping[str, object]) -> str:
         else:
             parts.append(f"{key}={value}")
     return ", ".join(parts)
+
+
+class ReadOnce(NamedTuple):
+    """SQL over a file read into memory; ``clean``: the reader rejected no line."""
+
+    sql: str
+    clean: bool
 
 
 class DelimitedFile:
@@ -143,19 +151,36 @@ class DelimitedFile:
             f"row_number() OVER () + {offset} AS _row FROM {self.strict_scan if strict else self.scan}"
         )
 
-    def select_once(self, con: duckdb.DuckDBPyConnection, exprs: Mapping[str, str]) -> str:
+    def select_once(self, con: duckdb.DuckDBPyConnection, exprs: Mapping[str, str]) -> ReadOnce:
         """Read the file once, with ``exprs`` applied, into a temp table; SQL over it.
 
         For formats that derive several tables from one file: each derived
         table then reads memory, not the (often gzipped) file again, and the
         expressions run once. The engine drops ``_src_*`` tables at the end.
+
+        The strict scan runs first: it is cheaper than keeping a rejects
+        table, and a clean file needs none. Only a file with a structural
+        problem is read a second time, with the rejects table.
         """
         name = f"_src_{next(_counter)}"
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {self.select(exprs)}")
-        except duckdb.Error as exc:
-            raise IngestError(f"{self.path}: cannot read as delimited text: {exc}") from exc
-        return f"SELECT * FROM {name}"
+        cols = ", ".join(f"{expr} AS {quote(n)}" for n, expr in exprs.items())
+        clean = True
+        for scan in (self.strict_scan, self.scan):
+            try:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {cols} FROM {scan}")
+                break
+            except duckdb.Error as exc:
+                if not clean:
+                    raise IngestError(f"{self.path}: cannot read as delimited text: {exc}") from exc
+                clean = False
+        # A fresh table's rowid counts its rows in insertion (file) order, which
+        # saves the window that row_number() would need.
+        offset = 2 if self.header else 1
+        sql = (
+            f"SELECT *, {sql_literal(self.path.name)} AS _file, rowid + {offset} AS _row "
+            f"FROM {name}"
+        )
+        return ReadOnce(sql, clean)
 
     def repeated_header(self, mapping: Mapping[str, str]) -> Check:
         """A check for header lines repeated inside the data (concatenated exports)."""
