@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,8 +191,13 @@ def test_bad_rows_named_by_file_row_and_column(duck_store: DuckDBStore, tmp_path
     assert (report.files[-1].loaded, report.rejected, report.excluded) == (1, 2, 1)
     assert not report.one_pass and not (tmp_path / "r.csv.partial").exists()
     with (tmp_path / "r.csv").open(encoding="utf-8") as fh:
-        rows = [(r["row"], r["kind"]) for r in csv.DictReader(fh)]
+        found_rows = list(csv.DictReader(fh))
+    rows = [(r["row"], r["kind"]) for r in found_rows]
     assert rows == [("3", "rejected"), ("4", "rejected"), ("5", "excluded")]
+    # Issue #2: bad and excluded rows show the same raw values (the cheaper JSON).
+    keys = [list(json.loads(r["raw"])) for r in found_rows]
+    assert keys[0] == keys[1] == keys[2] and "channel" not in keys[2]
+    assert json.loads(found_rows[2]["raw"])["timestamp"] == "2010-12-01 08:29:00"
 
 
 GUEST = "536369,22632,HAND WARMER,6,2010-12-01 08:34:00,1.85,,United Kingdom\n"

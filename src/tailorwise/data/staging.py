@@ -99,7 +99,9 @@ def write_rejects(
 ) -> None:
     """One CSV of every row not loaded: bad rows with their reasons, then excluded rows.
 
-    Each part is in file order already, so the (slow, large) sort is skipped.
+    ``raw`` holds a row's raw values as JSON, the same for bad and excluded
+    rows (a line the reader could not split is shown as it is). Each part is
+    in file order already, so the (slow, large) sort is skipped.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     bad = pa.table(
@@ -116,12 +118,9 @@ def write_rejects(
     parts = ["SELECT * FROM _bad_issues"]
     for t in typed_all:
         if t.excluded:
-            names = SCHEMAS[t.raw.table].names
-            shown = ", ".join(f"{quote(n)} := {quote(n)}" for n in names)
             parts.append(
                 f"SELECT '{t.raw.file.name.replace(chr(39), chr(39) * 2)}', _row, "
-                f"coalesce(_why_column, ''), _why, "
-                f"'excluded', to_json(struct_pack({shown}))::VARCHAR FROM {t.relation} "
+                f"coalesce(_why_column, ''), _why, 'excluded', _raw FROM {t.relation} "
                 "WHERE _excluded"
             )
     target = str(path).replace("'", "''")

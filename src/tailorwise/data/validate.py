@@ -222,14 +222,25 @@ def _raw_exclusions(checks: list[Check]) -> str | None:
     return _any(checks, False)
 
 
-def _why(checks: list[Check]) -> str:
-    """Columns ``_why`` and ``_why_column``: the first exclusion that holds, if any."""
+def raw_json(raw_types: dict[str, str]) -> str:
+    """SQL for a row's raw values as JSON text: the ``raw`` column of the rejects file."""
+    shown = ", ".join(f"{quote(n)} := {quote(n)}" for n in raw_types)
+    return f"to_json(struct_pack({shown}))::VARCHAR"
+
+
+def _why(checks: list[Check], raw_types: dict[str, str]) -> str:
+    """Columns ``_why``, ``_why_column`` (the first exclusion that holds, if any) and
+    ``_raw`` (the raw values of an excluded row, as bad rows show them)."""
     excluding = [c for c in checks if not c.fatal]
     if not excluding:
-        return "CAST(NULL AS VARCHAR) AS _why, CAST(NULL AS VARCHAR) AS _why_column"
+        return (
+            "CAST(NULL AS VARCHAR) AS _why, CAST(NULL AS VARCHAR) AS _why_column, "
+            "CAST(NULL AS VARCHAR) AS _raw"
+        )
     why = "".join(f" WHEN {c.condition} THEN {c.reason}" for c in excluding)
     why_col = "".join(f" WHEN {c.condition} THEN {_sql_str(c.column)}" for c in excluding)
-    return f"CASE{why} END AS _why, CASE{why_col} END AS _why_column"
+    raw = f"CASE WHEN {_any(checks, False)} THEN {raw_json(raw_types)} END"
+    return f"CASE{why} END AS _why, CASE{why_col} END AS _why_column, {raw} AS _raw"
 
 
 def fast_view(
@@ -282,7 +293,7 @@ def excluded_rows(
     full = _full_sql(fast, schema, raw_types, _raw_exclusions(checks) or "true")
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {relation} AS SELECT {cols}, _row, false AS _bad, "
-        f"true AS _excluded, {_why(checks)} FROM ({full}) AS full_rows "
+        f"true AS _excluded, {_why(checks, raw_types)} FROM ({full}) AS full_rows "
         f"WHERE {_any(checks, False)}"
     )
     count = int(con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0])
@@ -300,7 +311,7 @@ def build_typed(
         # Why a row is excluded is worked out in the same pass: exclusions can be many.
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {relation} AS SELECT {cols}, _row, "
-            f"NOT ({excl}) AND ({fatal}) AS _bad, ({excl}) AS _excluded, {_why(checks)} "
+            f"NOT ({excl}) AND ({fatal}) AS _bad, ({excl}) AS _excluded, {_why(checks, raw_types)} "
             f"FROM ({_full_sql(raw, schema, raw_types)}) AS full_rows"
         )
     except duckdb.Error as exc:
@@ -336,10 +347,9 @@ def _bad_row_issues(con: duckdb.DuckDBPyConnection, typed: Typed) -> list[RowIss
     """Every failed check of every bad row, from a second look at those rows only."""
     raw, schema = typed.raw, SCHEMAS[typed.raw.table]
     raw_types = {k: v for k, v in raw_columns(con, raw).items() if k in schema.names}
-    shown = ", ".join(f"{quote(n)} := {quote(n)}" for n in raw_types)
     parts = [
         f"SELECT _row, {_sql_str(c.column)} AS col, {c.reason} AS reason, "
-        f"to_json(struct_pack({shown}))::VARCHAR AS raw FROM checked WHERE {c.condition}"
+        f"{raw_json(raw_types)} AS raw FROM checked WHERE {c.condition}"
         for c in typed.checks
         if c.fatal
     ]

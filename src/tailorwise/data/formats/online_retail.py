@@ -54,10 +54,6 @@ GUEST = "guest"
 _US_DATE = r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4} [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?"
 
 
-def _present(col: str) -> str:
-    return f"NULLIF(trim({col}), '') IS NOT NULL"
-
-
 def _shown(col: str) -> str:
     return f"left(to_json({col})::VARCHAR, 60)"
 
@@ -126,18 +122,20 @@ def _events_sql(src: str) -> str:
         f"abs(q) AS {C.quantity}, round(CASE WHEN {is_return} THEN -abs(q * p) ELSE q * p END, 6) "
         f"AS {C.amount}, invoice AS {C.session}, "
         f"to_json(struct_pack(invoice := invoice, unit_price := p)) AS {C.context}, "
-        "customer AS _customer, quantity AS _quantity, price AS _price, _file, _row "
+        "customer AS _customer, quantity AS _quantity, price AS _price, q AS _q, p AS _p, "
+        "_file, _row "
         f"FROM (SELECT *, TRY_CAST(quantity AS DOUBLE) AS q, TRY_CAST(price AS DOUBLE) AS p "
         f"FROM ({src}) AS s) AS n"
     )
 
 
-def _number_checks(column: str, raw: str, source: str) -> list[Check]:
+def _number_checks(column: str, raw: str, number: str, source: str) -> list[Check]:
+    """``raw``: the source text, trimmed and NULL when empty; ``number``: it as a DOUBLE."""
     return [
-        Check(column, f"NOT ({_present(raw)})", f"'missing {source}'"),
+        Check(column, f"{raw} IS NULL", f"'missing {source}'"),
         Check(
             column,
-            f"{_present(raw)} AND TRY_CAST({raw} AS DOUBLE) IS NULL",
+            f"{number} IS NULL AND {raw} IS NOT NULL",
             f"'cannot read ' || {_shown(raw)} || ' as a number ({source})'",
         ),
     ]
@@ -146,8 +144,8 @@ def _number_checks(column: str, raw: str, source: str) -> list[Check]:
 def _event_checks() -> list[Check]:
     return [
         Check(C.item, f"{quote(C.item)} IS NULL", "'missing StockCode'"),
-        *_number_checks(C.quantity, "_quantity", "Quantity"),
-        *_number_checks(C.amount, "_price", "UnitPrice"),
+        *_number_checks(C.quantity, "_quantity", "_q", "Quantity"),
+        *_number_checks(C.amount, "_price", "_p", "UnitPrice"),
         Check(C.user, "_customer IS NULL", "'no CustomerID (guest checkout); not loaded'", False),
     ]
 
