@@ -24,6 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+# Before torch loads: OpenMP threads that spin while waiting make a shared 2-core machine
+# ~10x slower for torch; the RecTools runner inherits the same environment.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE / "peers")]
 

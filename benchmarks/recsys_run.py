@@ -37,7 +37,7 @@ EXTRA_SPACES: dict[str, dict[str, Param]] = {
     },
     "hybrid": {},  # components come tuned (below); its blend weights tune themselves
 }
-HYBRID_PARTS = ("ease", "itemknn", "als", "content")
+HYBRID_PARTS = ("ease", "itemknn", "als", "seqknn", "content")
 
 
 @dataclass
@@ -95,7 +95,9 @@ def space_for(name: str) -> dict[str, Param]:
     return EXTRA_SPACES.get(name, SEARCH_SPACES.get(name, {}))
 
 
-def fixed_for(name: str, cfg: BenchConfig, done: dict[str, ModelRun]) -> dict[str, Any]:
+def fixed_for(
+    name: str, cfg: BenchConfig, done: dict[str, ModelRun], protocol: str = "leave-last-out"
+) -> dict[str, Any]:
     """Settings that are not tuned: seeds, the shared epoch budget, hybrid components."""
     params = set(model_class(name)._param_names())
     fixed: dict[str, Any] = {}
@@ -112,6 +114,8 @@ def fixed_for(name: str, cfg: BenchConfig, done: dict[str, ModelRun]) -> dict[st
             if n in done and done[n].status == "ok"
         ]
         fixed["components"] = parts or None
+        # its blend weights are tuned on a split of its training data shaped like the test
+        fixed["holdout"] = "random" if protocol == "random" else "last"
     return fixed
 
 
@@ -137,7 +141,7 @@ def run_registered(
             n_trials,
             search_space=space_for(name),
             seed=cfg.seed,
-            fixed_params=fixed_for(name, cfg, done),
+            fixed_params=fixed_for(name, cfg, done, split.protocol),
         )
         run.best_params, run.val_ndcg = tuned.best_params, tuned.best_value
         run.n_trials, run.tune_seconds = len(tuned.trials), tuned.seconds

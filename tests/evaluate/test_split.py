@@ -147,3 +147,12 @@ def test_random_per_user_depends_on_seed_only(ml_small: Interactions) -> None:
     a, b = make_split(ml_small, "random", seed=1), make_split(ml_small, "random", seed=1)
     assert pairs(a.test) == pairs(b.test)
     assert pairs(a.test) != pairs(make_split(ml_small, "random", seed=2).test)
+
+
+def test_random_per_user_with_no_test_share_holds_out_validation_only(
+    ml_small: Interactions,
+) -> None:
+    split = random_per_user(ml_small, validation=0.1, test=0.0, seed=3)
+    check_partition(ml_small, split)
+    assert len(split.test) == 0
+    assert len(split.validation) / len(ml_small) == pytest.approx(0.1, abs=0.01)

@@ -83,6 +83,7 @@ def test_normalisation_is_per_user_over_unseen_items(ml_small: Interactions) -> 
         ({"components": []}, "components is empty"),
         ({"components": [{"name": "nope"}]}, "unknown model 'nope'"),
         ({"normalize": "softmax"}, "normalize must be"),
+        ({"holdout": "first"}, "holdout must be"),
     ],
 )
 def test_bad_configs_are_refused(
@@ -91,3 +92,18 @@ def test_bad_configs_are_refused(
     base: dict[str, object] = {"components": POPULAR_CONTENT}
     with pytest.raises(ConfigError, match=message):
         HybridRecommender(**{**base, **params}).fit(ml_small)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("holdout", ["last", "random"])
+def test_weights_are_tuned_on_the_holdout_asked_for(ml_small: Interactions, holdout: str) -> None:
+    """Issue #3: the inner split that tunes the weights has the shape of the evaluation."""
+    model = HybridRecommender(components=POPULAR_CONTENT, n_trials=3, holdout=holdout)  # type: ignore[arg-type]
+    inner = model._inner_split(ml_small)
+    per_user = np.bincount(inner.validation.user_idx, minlength=ml_small.n_users)
+    sizes = np.bincount(ml_small.user_idx, minlength=ml_small.n_users)
+    if holdout == "last":
+        assert per_user.max() == 1  # one (the latest) item per user
+    else:
+        assert per_user.max() > 1 and abs(per_user.sum() / sizes.sum() - 0.1) < 0.01
+    assert len(inner.train) + len(inner.validation) == len(ml_small)
+    assert model.fit(ml_small).weights_.sum() == pytest.approx(1.0)

@@ -3,10 +3,13 @@
 One row per (user, item) pair: the summed event weight, the time of the
 first interaction, and a random tie-break key drawn from a fixed seed, so
 that splits never order same-second events by item id or file order.
+Optionally, the users' attributes (age, country, ...) from the users table,
+one row per internal user index, for models that use them.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -32,6 +35,9 @@ class Interactions:
     timestamp: np.ndarray  # int64 epoch seconds of the first interaction
     tiebreak: np.ndarray  # float64 random key for equal timestamps
     item_meta: pd.DataFrame = field(repr=False)  # indexed by internal item index
+    # user_id plus one column per attribute, indexed by internal user index; None when
+    # no user has attributes. Models that ignore user attributes never read it.
+    user_features: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def n_users(self) -> int:
@@ -86,8 +92,13 @@ class Interactions:
         items: pd.DataFrame | None = None,
         weighting: WeightingConfig | None = None,
         seed: int = 0,
+        users: pd.DataFrame | None = None,
     ) -> Interactions:
-        """Build from an events frame (user_id, item_id, type, value, timestamp) and a catalog."""
+        """Build from an events frame (user_id, item_id, type, value, timestamp) and a catalog.
+
+        ``users`` (optional) holds user_id and either an ``attributes`` column (JSON
+        text or dicts, as in the users table) or the attributes as plain columns.
+        """
         ev = events[events[C.item].notna()].reset_index(drop=True)
         ev = ev.assign(
             _w=(weighting or WeightingConfig()).weights(ev),
@@ -96,18 +107,19 @@ class Interactions:
         pairs = ev.groupby([C.user, C.item], sort=False).agg(w=("_w", "sum"), t=("_t", "min"))
         pairs = pairs.reset_index()
         catalog = _catalog(items, pairs[C.item])
-        users = IdMap.from_values(pairs[C.user].astype(str).to_numpy())
+        users_map = IdMap.from_values(pairs[C.user].astype(str).to_numpy())
         item_map = IdMap(catalog[C.item].astype(str).to_numpy())
         rng = np.random.default_rng(seed)
         return cls(
-            users=users,
+            users=users_map,
             items=item_map,
-            user_idx=users.to_internal(pairs[C.user].astype(str).to_numpy()),
+            user_idx=users_map.to_internal(pairs[C.user].astype(str).to_numpy()),
             item_idx=item_map.to_internal(pairs[C.item].astype(str).to_numpy()),
             weight=pairs["w"].to_numpy(dtype=np.float32),
             timestamp=pairs["t"].to_numpy(dtype=np.int64),
             tiebreak=rng.random(len(pairs)),
             item_meta=catalog.reset_index(drop=True),
+            user_features=user_attributes(users, users_map.external),
         )
 
     @classmethod
@@ -116,7 +128,10 @@ class Interactions:
     ) -> Interactions:
         events = store.read(Table.events, [C.user, C.item, C.type, C.value, C.timestamp])
         items = store.read(Table.items, ITEM_META)
-        return cls.from_frames(events.to_pandas(), items.to_pandas(), weighting, seed)
+        users = store.read(Table.users, [C.user, C.attributes])
+        return cls.from_frames(
+            events.to_pandas(), items.to_pandas(), weighting, seed, users.to_pandas()
+        )
 
 
 def _catalog(items: pd.DataFrame | None, event_items: pd.Series) -> pd.DataFrame:
@@ -132,3 +147,41 @@ def _catalog(items: pd.DataFrame | None, event_items: pd.Series) -> pd.DataFrame
         if col not in cat.columns:
             cat[col] = None
     return cat[ITEM_META].sort_values(C.item, kind="stable").reset_index(drop=True)
+
+
+def user_attributes(users: pd.DataFrame | None, user_ids: np.ndarray) -> pd.DataFrame | None:
+    """user_id plus one column per attribute, one row per id of ``user_ids`` (in order).
+
+    Users without a row or without attributes get missing values; None when no user in
+    ``user_ids`` has any attribute.
+    """
+    if users is None or users.empty:
+        return None
+    if C.attributes in users.columns:
+        parsed = [_attribute_dict(a) for a in users[C.attributes]]
+        flat = pd.DataFrame.from_records(parsed, index=users[C.user].astype(str).to_numpy())
+    else:
+        flat = users.set_index(users[C.user].astype(str)).drop(columns=[C.user])
+    flat = flat.drop(columns=[C.user], errors="ignore")
+    flat = flat[~flat.index.duplicated(keep="last")].reindex(pd.Index(user_ids, dtype=object))
+    if flat.empty or flat.columns.empty or not flat.notna().any().any():
+        return None
+    return pd.concat(
+        [pd.DataFrame({C.user: np.asarray(user_ids, dtype=object)}), flat.reset_index(drop=True)],
+        axis=1,
+    )
+
+
+def _attribute_dict(value: object) -> dict[str, object]:
+    """One user's attributes: JSON text or a mapping; nested values are kept as text."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    if not isinstance(value, dict):
+        return {}
+    return {
+        str(k): json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v
+        for k, v in value.items()
+    }

@@ -92,8 +92,9 @@ def random_per_user(
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     pos = np.arange(len(shuffled)) - starts[users]
     size = sizes[users]
-    n_test = np.where(size >= 3, np.maximum(1, np.round(size * test)), 0)
-    n_val = np.where(size >= 3, np.maximum(1, np.round(size * validation)), 0)
+    # at least one each when the user has 3 items or more, none when the share is 0
+    n_test = np.where((size >= 3) & (test > 0), np.maximum(1, np.round(size * test)), 0)
+    n_val = np.where((size >= 3) & (validation > 0), np.maximum(1, np.round(size * validation)), 0)
     part_sorted = np.zeros(len(shuffled), dtype=np.int8)
     part_sorted[pos >= size - n_test - n_val] = 1
     part_sorted[pos >= size - n_test] = 2

@@ -3,8 +3,11 @@
 Each component's scores are normalised per user over the items the user has
 not seen (z-score, min-max or rank), then blended with non-negative weights
 that sum to one. Weights are given, or tuned with Optuna on a validation set
-(``tune``); with ``weights=None``, ``fit`` tunes them on a leave-last-out
-split of its own training data, then refits every component on all of it.
+(``tune``); with ``weights=None``, ``fit`` tunes them on a split of its own
+training data, then refits every component on all of it. ``holdout`` picks
+that split: ``"last"`` holds out each user's latest item (what next-item use
+and a leave-last-out evaluation need), ``"random"`` a random 10% of each
+user's items (what a random per-user evaluation measures).
 
 Cold items (no positive training interaction) get no useful score from
 collaborative components. Components that score items by their features
@@ -27,12 +30,13 @@ import scipy.sparse as sp
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
 from tailorwise.evaluate.metrics import ACCURACY, accuracy_at, hit_matrix
-from tailorwise.evaluate.split import leave_last_out
+from tailorwise.evaluate.split import Split, leave_last_out, random_per_user
 from tailorwise.recommend.base import BATCH, BaseRecommender
 from tailorwise.recommend.registry import ModelConfig
 
 DEFAULT_COMPONENTS: list[dict[str, Any]] = [{"name": "popular"}, {"name": "content"}]
 NORMALIZERS = ("zscore", "minmax", "rank")
+HOLDOUTS = ("last", "random")
 MAX_TUNE_USERS = (
     3000  # validation users sampled for tuning, to bound memory (users x items x parts)
 )
@@ -142,6 +146,7 @@ class HybridRecommender(BaseRecommender):
         metric: str = "ndcg",
         k: int = 10,
         n_trials: int = 30,
+        holdout: Literal["last", "random"] = "last",
         seed: int = 0,
         verbose: bool = False,
     ) -> None:
@@ -151,6 +156,7 @@ class HybridRecommender(BaseRecommender):
         self.metric = metric
         self.k = k
         self.n_trials = n_trials
+        self.holdout = holdout
         self.seed = seed
         self.verbose = verbose
 
@@ -179,6 +185,8 @@ class HybridRecommender(BaseRecommender):
             raise ConfigError(
                 f"hybrid: normalize must be one of {NORMALIZERS}, got {self.normalize!r}"
             )
+        if self.holdout not in HOLDOUTS:
+            raise ConfigError(f"hybrid: holdout must be one of {HOLDOUTS}, got {self.holdout!r}")
         if self.metric not in ACCURACY or self.k < 1 or self.n_trials < 1:
             raise ConfigError(
                 f"hybrid: metric must be one of {ACCURACY}, k >= 1 and n_trials >= 1; "
@@ -193,12 +201,20 @@ class HybridRecommender(BaseRecommender):
         if self.weights is not None:
             weights = np.asarray(self.weights, dtype=np.float64)
         else:
-            inner = leave_last_out(data)
+            inner = self._inner_split(data)
             result = self._search(
                 inner.train, inner.validation, self.metric, self.k, self.n_trials
             )[0]
             weights = np.asarray(result.weights, dtype=np.float64)
         self._adopt(data, self._fit_components(data), weights)
+
+    def _inner_split(self, data: Interactions) -> Split:
+        """Train/validation within ``data`` for tuning the weights (see ``holdout``)."""
+        if self.holdout == "last":  # the latest item is held out, all others train
+            cut = leave_last_out(data)
+            nothing = cut.test.subset(np.zeros(len(cut.test), dtype=bool))
+            return Split(cut.protocol, cut.train_validation(), cut.test, nothing)
+        return random_per_user(data, validation=0.1, test=0.0, seed=self.seed)
 
     def _adopt(
         self, data: Interactions, components: list[Any], weights: np.ndarray | list[float]

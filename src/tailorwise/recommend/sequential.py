@@ -205,7 +205,7 @@ class SequentialRecommender(BaseRecommender):
     def _train(self, data: Interactions, validation: Interactions | None, patience: int) -> None:
         self.device_ = tu.resolve_device(self.device)
         self.seqs_ = tu.user_sequences(data, self.max_len)
-        train_seqs = tu.user_sequences(data, self.max_len + 1)
+        train_seqs = tu.user_windows(data, self.max_len + 1)
         train_seqs = train_seqs[(train_seqs > 0).sum(axis=1) >= 2]
         evaluate = self._validation_scorer(validation) if validation is not None else None
         with tu.seeded(self.seed):

@@ -61,6 +61,32 @@ def user_sequences(data: Interactions, max_len: int) -> np.ndarray:
     return out
 
 
+def user_windows(data: Interactions, length: int) -> np.ndarray:
+    """Every user's positives cut into windows of ``length`` (item index + 1, left-padded).
+
+    Windows end at the user's last item and step back ``length - 1`` items at a
+    time, so consecutive windows share one item and every next-item transition
+    is trained on once per epoch, however long the history: a user with 300
+    items gives six windows of 50, not only the latest 50.
+    """
+    order = data.order()
+    order = order[data.weight[order] > 0]
+    users, items = data.user_idx[order], data.item_idx[order]
+    sizes = np.bincount(users, minlength=data.n_users)
+    from_end = np.cumsum(sizes)[users] - np.arange(len(users)) - 1  # 0 for the last item
+    step = max(length - 1, 1)
+    rows: list[np.ndarray] = []
+    for shift in range(0, int(sizes.max(initial=0)), step):
+        keep = (from_end >= shift) & (from_end < shift + length) & (sizes[users] > shift + 1)
+        if not keep.any():
+            break
+        owners, first = np.unique(users[keep], return_inverse=True)
+        block = np.zeros((len(owners), length), dtype=np.int64)
+        block[first, length - 1 - (from_end[keep] - shift)] = items[keep] + 1
+        rows.append(block)
+    return np.concatenate(rows) if rows else np.zeros((0, length), dtype=np.int64)
+
+
 def titles(data: Interactions) -> np.ndarray:
     """Display name per internal item: the title, or the item id when there is none."""
     meta = data.item_meta

@@ -1,77 +1,48 @@
-"""A two-tower retrieval model in PyTorch that serves cold items and history-only users.
+"""A two-tower retrieval model in PyTorch that serves cold items and cold users.
 
-Item tower: the item's features (category multi-hot, TF-IDF of title and
-text, price bucket, a bias) through a linear layer and a residual MLP, plus
-an optional item id embedding that starts at zero, so that an item with no
-interactions is represented by its features alone. User tower: the mean of
-the item-tower vectors of the user's last ``max_history`` positive items
-through a residual MLP. ``Interactions`` carry no user attributes, so a user
-is their history; ``recommend_for_history`` therefore serves any visitor
-known only by the items they touched.
+Item tower: the item's features (see ``tower_features``: text and category
+TF-IDF, price bucket, a bias) through an embedding bag and a residual MLP,
+plus an item id embedding that starts at zero, so that an item with no
+interactions is represented by its features alone and a catalog with no
+features falls back to ids. User tower: the mean of the item-tower vectors
+of the user's last ``max_history`` positive items, plus an embedding bag
+of the user's attributes (age, gender, country, ...), through a residual
+MLP. A user with no history is therefore their attributes: ``recommend``
+serves a user unknown at training time from ``attributes`` given with the
+request, and ``recommend_for_history`` any visitor known by the items they
+touched and/or their attributes.
 
-Training predicts each positive item from the items the user took before it,
-with full-softmax cross-entropy over the catalog (``loss="softmax"``) or
-in-batch sampled softmax with the logQ popularity correction
-(``loss="in_batch"``, for catalogs too large for a full softmax).
+Training predicts every positive item from the items the user took before
+it (none for their first: the attributes alone) with full-softmax
+cross-entropy over the catalog (``loss="softmax"``) or in-batch sampled
+softmax with the logQ popularity correction (``loss="in_batch"``). A batch
+is a group of whole users; the history means of all their positions come
+from one cumulative sum, with no Python loop per example.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import torch
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import MultiLabelBinarizer, normalize
 from torch import nn
 
-from tailorwise.columns import Columns as C
+from tailorwise.data.idmap import UnknownIdError
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError, InvalidRequestError
 from tailorwise.recommend import torch_utils as tu
 from tailorwise.recommend.base import BaseRecommender, Filters
+from tailorwise.recommend.tower_features import UserEncoder, item_features
+from tailorwise.recommend.two_tower_serving import explain, merge_in_order, top_k_rows
 from tailorwise.types import Recommendations
 
 Loss = Literal["softmax", "in_batch"]
+Bag = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 ANONYMOUS = "anonymous"
-PRICE_BUCKETS = 8
-
-
-def item_features(meta: pd.DataFrame, max_text_features: int) -> sp.csr_matrix:
-    """items x features: categories, TF-IDF of title + text, log-price bucket, and a bias."""
-    cats = [
-        list(c) if c is not None and not isinstance(c, float) else [] for c in meta[C.categories]
-    ]
-    blocks = [
-        normalize(
-            sp.csr_matrix(
-                MultiLabelBinarizer(sparse_output=True).fit_transform(cats), dtype=np.float32
-            )
-        )
-    ]
-    text = meta[C.title].fillna("").astype(str) + " " + meta[C.text].fillna("").astype(str)
-    with contextlib.suppress(ValueError):  # raised when no word appears twice: no text block
-        blocks.append(
-            TfidfVectorizer(
-                max_features=max_text_features, min_df=2, sublinear_tf=True, dtype=np.float32
-            ).fit_transform(text)
-        )
-    price = meta[C.price].to_numpy(dtype=np.float64, na_value=np.nan)
-    known = np.isfinite(price) & (price > 0)
-    if known.any():
-        logp = np.log(price[known])
-        edges = np.quantile(logp, np.linspace(0, 1, PRICE_BUCKETS + 1)[1:-1])
-        bucket = np.full(len(price), PRICE_BUCKETS)  # last bucket: no price
-        bucket[known] = np.searchsorted(edges, logp)
-        blocks.append(
-            sp.csr_matrix((np.ones(len(price), np.float32), (np.arange(len(price)), bucket)))
-        )
-    blocks.append(sp.csr_matrix(np.ones((len(meta), 1), np.float32)))
-    return sp.csr_matrix(sp.hstack(blocks, format="csr", dtype=np.float32))
 
 
 def _residual(dim: int, dropout: float) -> nn.Sequential:
@@ -82,43 +53,52 @@ def _residual(dim: int, dropout: float) -> nn.Sequential:
 
 class _Towers(nn.Module):
     def __init__(
-        self, n_items: int, n_feats: int, dim: int, use_item_ids: bool, dropout: float
+        self, n_items: int, n_feats: int, n_user_feats: int, dim: int, ids: bool, dropout: float
     ) -> None:
         super().__init__()
         self.feats = nn.EmbeddingBag(n_feats, dim, mode="sum")
         nn.init.normal_(self.feats.weight, std=dim**-0.5)
-        self.item_id = nn.Embedding(n_items, dim) if use_item_ids else None
+        self.item_id = nn.Embedding(n_items, dim) if ids else None
         if self.item_id is not None:
             nn.init.zeros_(self.item_id.weight)
+        self.user_feats = nn.EmbeddingBag(n_user_feats, dim, mode="sum")
+        nn.init.normal_(self.user_feats.weight, std=dim**-0.5)
+        self.empty = nn.Parameter(torch.zeros(dim))  # stands for "no history yet"
         self.item_mlp = _residual(dim, dropout)
         self.user_mlp = _residual(dim, dropout)
 
-    def items(self, x: tuple[torch.Tensor, torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    def items(self, x: Bag) -> torch.Tensor:
         """(n_items, dim) from a CSR feature matrix given as (indices, offsets, values)."""
         h = self.feats(x[0], x[1], per_sample_weights=x[2])
         if self.item_id is not None:
             h = h + self.item_id.weight
         return h + self.item_mlp(h)
 
-    def users(self, items: torch.Tensor, history: torch.Tensor) -> torch.Tensor:
-        """(B, dim) from (B, H) left-padded history of item index + 1."""
-        table = torch.cat([torch.zeros_like(items[:1]), items])
-        mask = (history > 0).unsqueeze(-1).to(items.dtype)
-        u = (nn.functional.embedding(history, table) * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-        return u + self.user_mlp(u)
+    def attributes(self, attrs: Bag) -> torch.Tensor:
+        """(B, dim) from B users' attribute rows given as (indices, offsets, values)."""
+        return self.user_feats(attrs[0], attrs[1], per_sample_weights=attrs[2])
+
+    def users(
+        self, hist_sum: torch.Tensor, count: torch.Tensor, attrs: torch.Tensor
+    ) -> torch.Tensor:
+        """(B, dim) from the sum of B histories' item vectors, their lengths and attributes."""
+        h = hist_sum / count.clamp(min=1).unsqueeze(-1).to(hist_sum.dtype)
+        h = h + (count == 0).unsqueeze(-1).to(h.dtype) * self.empty + attrs
+        return h + self.user_mlp(h)
 
 
 class TwoTowerRecommender(BaseRecommender):
-    """User tower over recent history, item tower over item features (+ optional ids)."""
+    """User tower over recent history and attributes, item tower over features (+ ids)."""
 
     name = "two_tower"
+    scores_cold_users: ClassVar[bool] = True
 
     def __init__(
         self,
         embedding_dim: int = 64,
         epochs: int = 10,
-        batch_size: int = 512,
-        lr: float = 2e-3,
+        batch_size: int = 2048,
+        lr: float = 5e-3,
         weight_decay: float = 0.0,
         dropout: float = 0.1,
         max_history: int = 50,
@@ -161,14 +141,14 @@ class TwoTowerRecommender(BaseRecommender):
     def _fit(self, data: Interactions) -> None:
         self.device_ = tu.resolve_device(self.device)
         self.features_ = item_features(data.item_meta, self.max_text_features)
+        self.encoder_ = UserEncoder.fit(data.user_features)
+        self.user_x_ = self.encoder_.transform(data.user_features, data.n_users)
         self.history_ = tu.user_sequences(data, self.max_history)
-        seqs = tu.user_sequences(data, max(self.max_history * 4, 200))
-        rows, cols = np.nonzero(seqs)
-        counts = np.bincount(seqs[rows, cols] - 1, minlength=data.n_items)
-        log_q = torch.from_numpy(np.log(np.maximum(counts, 1) / len(rows))).float()
+        seq, starts = _positives(data)
+        counts = np.bincount(seq, minlength=data.n_items)
+        log_q = torch.from_numpy(np.log(np.maximum(counts, 1) / max(len(seq), 1))).float()
         with tu.seeded(self.seed):
             self.net_ = self._build(data.n_items).to(self.device_)
-            x = self._x()
             opt = torch.optim.AdamW(
                 self.net_.parameters(), lr=self.lr, weight_decay=self.weight_decay
             )
@@ -177,41 +157,41 @@ class TwoTowerRecommender(BaseRecommender):
             with tu.progress(self.verbose, self.name) as bar:
                 task = bar.add_task(self.name, total=self.epochs, info="")
                 for _ in range(self.epochs):
-                    loss = self._epoch(seqs, rows, cols, x, log_q.to(self.device_), opt, rng)
+                    loss = self._epoch(seq, starts, log_q.to(self.device_), opt, rng)
                     bar.update(task, advance=1, info=f"loss {loss:.4f}")
         self.net_.eval()
         self._cache()
 
     def _epoch(
         self,
-        seqs: np.ndarray,
-        rows: np.ndarray,
-        cols: np.ndarray,
-        x: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+        seq: np.ndarray,
+        starts: np.ndarray,
         log_q: torch.Tensor,
         opt: torch.optim.Optimizer,
         rng: np.random.Generator,
     ) -> float:
-        """One pass over every (user, position): predict the item from the items before it."""
-        perm = rng.permutation(len(rows))
-        offsets = np.arange(-self.max_history, 0)
+        """One pass over every positive, predicted from the items before it; whole users per batch."""
+        x = self._bag(self.features_)
         total = 0.0
-        for start in range(0, len(perm), self.batch_size):
-            r, c = (
-                rows[perm[start : start + self.batch_size]],
-                cols[perm[start : start + self.batch_size]],
+        for users in _user_batches(np.diff(starts), self.batch_size, rng):
+            pos, lo, local = _window_plan(starts, users, self.max_history)
+            target, lo_t, local_t = (
+                torch.from_numpy(a).to(self.device_) for a in (seq[pos], lo, local)
             )
-            idx = c[:, None] + offsets[None, :]
-            history = np.where(idx >= 0, seqs[r[:, None], np.maximum(idx, 0)], 0)
-            target = torch.from_numpy(seqs[r, c] - 1).to(self.device_)
             items = self.net_.items(x)
-            users = self.net_.users(items, torch.from_numpy(history).to(self.device_))
-            loss = self._loss(users, items, target, log_q)
+            # embedding() rather than indexing: its CPU backward sums in a fixed order
+            cum = torch.cumsum(nn.functional.embedding(target, items), dim=0)
+            cum = torch.cat([torch.zeros_like(cum[:1]), cum])
+            attrs = self.net_.attributes(self._bag(self.user_x_[users]))
+            count = torch.arange(len(pos), device=self.device_) - lo_t
+            hist = cum[:-1] - nn.functional.embedding(lo_t, cum)
+            u = self.net_.users(hist, count, nn.functional.embedding(local_t, attrs))
+            loss = self._loss(u, items, target, log_q)
             opt.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
             opt.step()
-            total += loss.item() * len(r)
-        return total / max(len(rows), 1)
+            total += loss.item() * len(pos)
+        return total / max(len(seq), 1)
 
     def _loss(
         self, users: torch.Tensor, items: torch.Tensor, target: torch.Tensor, log_q: torch.Tensor
@@ -219,7 +199,7 @@ class TwoTowerRecommender(BaseRecommender):
         if self.loss == "softmax":
             return nn.functional.cross_entropy(users @ items.T, target)
         # in-batch negatives: the other rows' targets, corrected by their sampling log-probability
-        logits = users @ items[target].T - log_q[target][None, :]
+        logits = users @ nn.functional.embedding(target, items).T - log_q[target][None, :]
         same = target[:, None] == target[None, :]
         logits = logits.masked_fill(
             same & ~torch.eye(len(target), dtype=torch.bool, device=target.device), float("-inf")
@@ -228,115 +208,183 @@ class TwoTowerRecommender(BaseRecommender):
 
     def _build(self, n_items: int) -> _Towers:
         return _Towers(
-            n_items, self.features_.shape[1], self.embedding_dim, self.use_item_ids, self.dropout
+            n_items,
+            self.features_.shape[1],
+            self.encoder_.n_features,
+            self.embedding_dim,
+            self.use_item_ids,
+            self.dropout,
         )
 
-    def _x(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        f = self.features_
-        arrays = (
-            f.indices.astype(np.int64),
-            f.indptr[:-1].astype(np.int64),
-            f.data.astype(np.float32),
-        )
+    def _bag(self, m: sp.csr_matrix) -> Bag:
+        """A CSR matrix as EmbeddingBag input: (indices, offsets, per-sample weights)."""
+        arrays = (m.indices.astype(np.int64), m.indptr[:-1].astype(np.int64), m.data)
         idx, offsets, values = (torch.from_numpy(a).to(self.device_) for a in arrays)
-        return idx, offsets, values
+        return idx, offsets, values.float()
 
     @torch.no_grad()
     def _cache(self) -> None:
         """Item vectors once, for scoring and explanations."""
-        self.item_vectors_ = self.net_.items(self._x())
+        self.item_vectors_ = self.net_.items(self._bag(self.features_))
 
     # --- scoring --------------------------------------------------------
     @torch.no_grad()
-    def _score_histories(self, history: np.ndarray) -> np.ndarray:
-        users = self.net_.users(self.item_vectors_, torch.from_numpy(history).to(self.device_))
+    def _score_rows(self, history: np.ndarray, attrs: sp.csr_matrix) -> np.ndarray:
+        """Scores of users given as (B, H) left-padded item index + 1 and (B, features)."""
+        h = torch.from_numpy(history).to(self.device_)
+        table = torch.cat([torch.zeros_like(self.item_vectors_[:1]), self.item_vectors_])
+        hist = nn.functional.embedding(h, table).sum(1)
+        users = self.net_.users(hist, (h > 0).sum(1), self.net_.attributes(self._bag(attrs)))
         return (users @ self.item_vectors_.T).cpu().numpy()
 
     def _scores(self, user_idx: np.ndarray) -> np.ndarray:
-        return self._score_histories(self.history_[user_idx])
+        return self._score_rows(self.history_[user_idx], self.user_x_[user_idx])
 
     def _reasons(self, user_idx: np.ndarray, items: np.ndarray) -> np.ndarray:
-        return self._explain(self.history_[user_idx], items)
+        return explain(self.data_, self.item_vectors_, self.history_[user_idx], items)
 
-    def _explain(self, history: np.ndarray, items: np.ndarray) -> np.ndarray:
-        """ "similar to <title> you viewed" (nearest history item by cosine), else a category."""
-        vec = nn.functional.normalize(self.item_vectors_, dim=1).cpu().numpy()
-        names, cats = tu.titles(self.data_), self.data_.item_meta[C.categories].to_numpy()
-        out = np.full(items.shape, "popular with visitors like you", dtype=object)
-        for u in range(len(history)):
-            hist = history[u][history[u] > 0] - 1
-            if not len(hist):
-                continue
-            liked: dict[str, int] = {}
-            for h in hist:
-                for cat in _cats(cats[h]):
-                    liked[cat] = liked.get(cat, 0) + 1
-            for j, item in enumerate(items[u]):
-                if item < 0:
-                    continue
-                sims = vec[hist] @ vec[item]
-                shared = [c for c in _cats(cats[item]) if c in liked]
-                if sims.max() < 0.3 and shared:
-                    out[u, j] = f"matches your interests in {max(shared, key=liked.__getitem__)}"
-                else:
-                    out[u, j] = f"similar to {names[hist[int(sims.argmax())]]} you viewed"
-        return out
+    def recommend(
+        self,
+        users: Sequence[str],
+        k: int = 10,
+        filters: Filters | None = None,
+        attributes: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Recommendations:
+        """Top ``k`` for each of ``users``; a user unknown at training time is served from
+        ``attributes[user]`` (attribute -> value, e.g. ``{"age": 31, "country": "France"}``).
+
+        Known users keep the attributes they had at training time. An unknown user
+        without attributes raises ``UnknownIdError``, as with every model.
+        """
+        self.check_fitted()
+        ids = [str(u) for u in users]
+        known = self.data_.users.to_internal(ids, strict=False) >= 0
+        cold = [u for u, ok in zip(ids, known, strict=True) if not ok]
+        if not cold:
+            return super().recommend(ids, k, filters)
+        missing = [u for u in cold if u not in (attributes or {})]
+        if missing:
+            shown = ", ".join(repr(u) for u in missing[:5])
+            raise UnknownIdError(
+                f"unknown user(s): {shown}; the two-tower model serves a new user from "
+                "their attributes: pass attributes={user: {name: value, ...}}"
+            )
+        assert attributes is not None
+        frame = pd.DataFrame.from_records([dict(attributes[u]) for u in cold])
+        empty = np.zeros((len(cold), self.max_history), dtype=np.int64)
+        new = self._recommend_rows(
+            cold, empty, self.encoder_.transform(frame, len(cold)), k, filters
+        )
+        hot = [u for u, ok in zip(ids, known, strict=True) if ok]
+        return merge_in_order(ids, [super().recommend(hot, k, filters), new] if hot else [new])
 
     def recommend_for_history(
-        self, item_ids: Sequence[str], k: int = 10, filters: Filters | None = None
+        self,
+        item_ids: Sequence[str],
+        k: int = 10,
+        filters: Filters | None = None,
+        attributes: Mapping[str, Any] | None = None,
     ) -> Recommendations:
-        """Top ``k`` for a visitor known only by the items they touched (user id "anonymous").
+        """Top ``k`` for a visitor known only by the items they touched and, optionally, their
+        attributes (user id "anonymous").
 
         Item ids not in the model's catalog are ignored; with none left the
         visitor gets what the model gives an empty history.
         """
         self.check_fitted()
-        if k <= 0:
-            raise InvalidRequestError(f"k must be a positive number of items, got {k}")
-        filters = filters or Filters()
         idx = self.data_.items.to_internal(list(item_ids), kind="item", strict=False)
         idx = idx[idx >= 0][-self.max_history :]
         history = np.zeros((1, self.max_history), dtype=np.int64)
         history[0, self.max_history - len(idx) :] = idx + 1
-        scores = self._score_histories(history)[0]
-        scores[~self.allowed_items(filters)] = -np.inf
+        frame = None if attributes is None else pd.DataFrame.from_records([dict(attributes)])
+        attrs = self.encoder_.transform(frame, 1)
+        return self._recommend_rows([ANONYMOUS], history, attrs, k, filters)
+
+    def _recommend_rows(
+        self,
+        names: list[str],
+        history: np.ndarray,
+        attrs: sp.csr_matrix,
+        k: int,
+        filters: Filters | None,
+    ) -> Recommendations:
+        """Top ``k`` for visitors not in the training data; their history counts as seen."""
+        if k <= 0:
+            raise InvalidRequestError(f"k must be a positive number of items, got {k}")
+        filters = filters or Filters()
+        scores = self._score_rows(history, attrs).astype(np.float64)
+        scores[:, ~self.allowed_items(filters)] = -np.inf
         if filters.exclude_seen:
-            scores[idx] = -np.inf
-        top = np.argsort(-scores, kind="stable")[:k]
-        top = top[np.isfinite(scores[top])]
-        reasons = self._explain(history, top[None, :])
-        return Recommendations.from_arrays(
-            np.array([ANONYMOUS], dtype=object),
-            self.data_.items.to_external(top)[None, :],
-            scores[top][None, :],
-            reasons,
-        )
+            rows, cols = np.nonzero(history)
+            scores[rows, history[rows, cols] - 1] = -np.inf
+        top, top_scores = top_k_rows(scores, k)
+        reasons = explain(self.data_, self.item_vectors_, history, top)
+        ext = self.data_.items.to_external(np.maximum(top, 0)).astype(object)
+        ext[top < 0] = None
+        return Recommendations.from_arrays(np.array(names, dtype=object), ext, top_scores, reasons)
 
     # --- persistence ----------------------------------------------------
     def _get_state(self) -> dict[str, np.ndarray]:
-        f = self.features_
+        f, u = self.features_, self.user_x_
         return {
             "history": self.history_,
             "x_data": f.data,
             "x_indices": f.indices,
             "x_indptr": f.indptr,
             "x_shape": np.array(f.shape),
+            "u_data": u.data,
+            "u_indices": u.indices,
+            "u_indptr": u.indptr,
+            "u_shape": np.array(u.shape),
+            **{f"enc_{k}": v for k, v in self.encoder_.state().items()},
             **tu.state_to_numpy(self.net_),
         }
 
     def _set_state(self, state: dict[str, np.ndarray]) -> None:
         self.device_ = tu.resolve_device(self.device)
         self.history_ = state["history"]
-        self.features_ = sp.csr_matrix(
-            (state["x_data"], state["x_indices"], state["x_indptr"]), shape=tuple(state["x_shape"])
-        )
+        self.features_ = _csr(state, "x")
+        self.user_x_ = _csr(state, "u")
+        enc = {k.removeprefix("enc_"): v for k, v in state.items() if k.startswith("enc_")}
+        self.encoder_ = UserEncoder.from_state(enc)
         self.net_ = self._build(self.features_.shape[0])
         self.net_.load_state_dict(tu.numpy_to_state(state))
         self.net_.to(self.device_).eval()
         self._cache()
 
 
-def _cats(value: object) -> list[str]:
-    if value is None or isinstance(value, float | str):
-        return [value] if isinstance(value, str) else []
-    return [str(c) for c in value]  # type: ignore[attr-defined]
+def _csr(state: dict[str, np.ndarray], p: str) -> sp.csr_matrix:
+    shape = tuple(int(s) for s in state[f"{p}_shape"])
+    return sp.csr_matrix(
+        (state[f"{p}_data"], state[f"{p}_indices"], state[f"{p}_indptr"]), shape=shape
+    )
+
+
+def _positives(data: Interactions) -> tuple[np.ndarray, np.ndarray]:
+    """Every positive item, by user then time, and each user's start in it (n_users + 1)."""
+    order = data.order()
+    order = order[data.weight[order] > 0]
+    sizes = np.bincount(data.user_idx[order], minlength=data.n_users)
+    return data.item_idx[order].astype(np.int64), np.concatenate([[0], np.cumsum(sizes)])
+
+
+def _user_batches(sizes: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Users with positives in random order, cut into groups of about ``batch_size`` positives."""
+    users = rng.permutation(np.flatnonzero(sizes > 0))
+    ends = np.cumsum(sizes[users])
+    cuts = np.flatnonzero(np.diff(ends // batch_size) > 0) + 1
+    return [b for b in np.split(users, cuts) if len(b)]
+
+
+def _window_plan(
+    starts: np.ndarray, users: np.ndarray, max_history: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For a batch of users laid end to end: each position's row in the global sequence,
+    where its history window starts (batch-local), and its user's place in ``users``."""
+    lens = starts[users + 1] - starts[users]
+    first = np.cumsum(lens) - lens  # batch-local start of each user
+    at = np.arange(int(lens.sum()))
+    local = np.repeat(np.arange(len(users)), lens)
+    pos = starts[users][local] + at - first[local]
+    lo = np.maximum(first[local], at - max_history)
+    return pos, lo, local
