@@ -16,7 +16,9 @@ from tailorwise.evaluate.runner import EvaluationResult, evaluate
 from tailorwise.evaluate.split import Split, make_split
 from tailorwise.evaluate.tuning import (
     SEARCH_SPACES,
+    choice,
     default_space,
+    defaults_in,
     fit_and_test,
     float_range,
     tune,
@@ -138,3 +140,17 @@ def test_report_writes_table_json_and_plots(
     for key in ("ndcg_vs_k", "popularity"):
         assert files[key].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "| trending |" in markdown_table([trending_test])
+
+
+def test_the_first_trial_is_the_models_defaults(ml_split: Split) -> None:
+    """One trial means the model's own defaults, not a random draw from the space."""
+    space = {
+        "half_life_days": float_range(1.0, 500.0, log=True),
+        "window": choice(3, 7),  # not a parameter of trending: never enqueued
+    }
+    assert defaults_in("trending", space) == {"half_life_days": 14.0}
+    assert defaults_in("trending", {"half_life_days": float_range(40.0, 50.0)}) == {}
+    one = tune(
+        "trending", ml_split, n_trials=1, search_space={"half_life_days": space["half_life_days"]}
+    )
+    assert one.best_params == {"half_life_days": 14.0}

@@ -6,6 +6,7 @@ chosen parameters on train + validation and evaluates the test once.
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,14 @@ class Param(BaseModel):
     high: float = 0.0
     log: bool = False
     choices: tuple[Any, ...] = ()
+
+    def contains(self, value: Any) -> bool:
+        """Whether ``value`` is a point of this dimension (e.g. a model's default)."""
+        if self.kind == "choice":
+            return value in self.choices
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        return self.low <= value <= self.high and (self.kind == "float" or value == int(value))
 
     def suggest(self, trial: optuna.Trial, name: str) -> Any:
         if self.kind == "float":
@@ -195,6 +204,7 @@ def tune(
 
     optuna.logging.set_verbosity(optuna.logging.INFO if verbose else optuna.logging.WARNING)
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
+    study.enqueue_trial(defaults_in(model_name, space))  # the first trial: the model's defaults
     callbacks = (
         []
         if on_trial is None
@@ -210,6 +220,13 @@ def tune(
         trials=trials,
         seconds=time.perf_counter() - start,
     )
+
+
+def defaults_in(model_name: str, space: SearchSpace) -> dict[str, Any]:
+    """The model's constructor defaults that lie in ``space``: so one trial = the defaults."""
+    signature = inspect.signature(model_class(model_name).__init__)
+    defaults = {n: p.default for n, p in signature.parameters.items() if n in space}
+    return {n: v for n, v in defaults.items() if space[n].contains(v)}
 
 
 def fit_and_test(
