@@ -41,6 +41,7 @@ from recsys_report import (  # noqa: E402
     block_table,
     compare,
     comparison_table,
+    default_table,
     eval_times,
     sequential_table,
 )
@@ -330,10 +331,6 @@ def write_outputs(
         *als_table(speeds),
         "",
     ]
-    for b in blocks:
-        md += [f"## {b.dataset} / {b.protocol}", "", *block_table(b), ""]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".md").write_text("\n".join(md) + "\n", encoding="utf-8")
     payload = {
         "meta": meta,
         "datasets": sizes,
@@ -351,6 +348,16 @@ def write_outputs(
             for b in blocks
         ],
     }
+    md += [
+        "## The default model: best across data sets, by validation",
+        "",
+        *default_table(payload["blocks"]),
+        "",
+    ]
+    for b in blocks:
+        md += [f"## {b.dataset} / {b.protocol}", "", *block_table(b), ""]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".md").write_text("\n".join(md) + "\n", encoding="utf-8")
     out.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
     if not final:
         return

@@ -207,3 +207,34 @@ def eval_times(blocks: list[Block], dataset: str = "online-retail") -> dict[str,
                 "met": max(times.values()) < EVAL_TARGET_S,
             }
     return out
+
+
+def default_ranking(blocks: list[dict[str, Any]]) -> list[tuple[str, float, int]]:
+    """Our models by mean validation NDCG@10 relative to the best of ours in each split.
+
+    Only validation scores count (the test set plays no part in the choice), and only
+    models that ran on every split compete: the default must serve every protocol.
+    Returns (model, mean relative score, splits) from best to worst.
+    """
+    scores: dict[str, list[float]] = {}
+    for block in blocks:
+        ours = {
+            r["model"]: float(r["validation_ndcg@10"])
+            for r in block["runs"]
+            if r["side"] == "ours" and r["status"] == "ok"
+        }
+        best = max(ours.values(), default=0.0)
+        for model, value in ours.items():
+            scores.setdefault(model, []).append(value / best if best > 0 else 0.0)
+    everywhere = {m: v for m, v in scores.items() if len(v) == len(blocks)}
+    ranking = [(m, sum(v) / len(v), len(v)) for m, v in everywhere.items()]
+    return sorted(ranking, key=lambda row: -row[1])
+
+
+def default_table(blocks: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "| model | mean validation NDCG@10 / best of ours, per split | splits |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {m} | {score:.3f} | {n} |" for m, score, n in default_ranking(blocks)]
+    return lines

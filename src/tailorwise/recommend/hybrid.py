@@ -34,7 +34,17 @@ from tailorwise.evaluate.split import Split, leave_last_out, random_per_user
 from tailorwise.recommend.base import BATCH, BaseRecommender
 from tailorwise.recommend.registry import ModelConfig
 
-DEFAULT_COMPONENTS: list[dict[str, Any]] = [{"name": "popular"}, {"name": "content"}]
+# The blend that the benchmark (benchmarks/recommend.py, docs/BENCHMARKS.md) found best
+# across data sets and protocols: the sequential kNN for what comes next, EASE and
+# item-kNN for overall taste, popularity for users with little history, content for
+# cold items. Each component keeps its own defaults; the weights are tuned on ``holdout``.
+DEFAULT_COMPONENTS: list[dict[str, Any]] = [
+    {"name": "seqknn"},
+    {"name": "ease"},
+    {"name": "itemknn"},
+    {"name": "popular"},
+    {"name": "content"},
+]
 NORMALIZERS = ("zscore", "minmax", "rank")
 HOLDOUTS = ("last", "random")
 MAX_TUNE_USERS = (
