@@ -133,14 +133,8 @@ class BaseRecommender(ABC):
             if exclude_seen:
                 seen = self.seen_[batch]
                 s[np.repeat(np.arange(len(batch)), np.diff(seen.indptr)), seen.indices] = -np.inf
-            kk = min(k, s.shape[1])
-            part = np.argpartition(-s, kk - 1, axis=1)[:, :kk]
-            order = np.argsort(-np.take_along_axis(s, part, axis=1), axis=1, kind="stable")
-            top = np.take_along_axis(part, order, axis=1)
-            top_s = np.take_along_axis(s, top, axis=1)
-            ok = np.isfinite(top_s)
-            items[start : start + len(batch), :kk] = np.where(ok, top, -1)
-            scores[start : start + len(batch), :kk] = np.where(ok, top_s, np.nan)
+            rows = slice(start, start + len(batch))
+            items[rows], scores[rows] = top_k_rows(s, k)
         return items, scores
 
     def recommend(
@@ -172,3 +166,18 @@ class BaseRecommender(ABC):
         from tailorwise.recommend.artifacts import save_model
 
         return save_model(self, Path(path))
+
+
+def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top ``k`` columns per row and their scores; -1 / NaN where fewer are finite."""
+    kk = min(k, scores.shape[1])
+    part = np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
+    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+    top = np.take_along_axis(part, order, axis=1)
+    top_s = np.take_along_axis(scores, top, axis=1)
+    ok = np.isfinite(top_s)
+    items = np.full((len(scores), k), -1, dtype=np.int64)
+    out = np.full((len(scores), k), np.nan)
+    items[:, :kk] = np.where(ok, top, -1)
+    out[:, :kk] = np.where(ok, top_s, np.nan)
+    return items, out

@@ -35,9 +35,9 @@ from tailorwise.data.idmap import UnknownIdError
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError, InvalidRequestError
 from tailorwise.recommend import torch_utils as tu
-from tailorwise.recommend.base import BaseRecommender, Filters
+from tailorwise.recommend.base import BaseRecommender, Filters, top_k_rows
 from tailorwise.recommend.tower_features import UserEncoder, item_features
-from tailorwise.recommend.two_tower_serving import explain, merge_in_order, top_k_rows
+from tailorwise.recommend.two_tower_serving import explain, merge_in_order
 from tailorwise.types import Recommendations
 
 Loss = Literal["softmax", "in_batch"]

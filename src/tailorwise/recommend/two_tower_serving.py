@@ -17,21 +17,6 @@ from tailorwise.types import RANK, Recommendations
 NO_HISTORY = "popular with visitors like you"
 
 
-def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top ``k`` columns per row and their scores; -1 / NaN where fewer are finite."""
-    kk = min(k, scores.shape[1])
-    part = np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
-    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
-    top = np.take_along_axis(part, order, axis=1)
-    top_s = np.take_along_axis(scores, top, axis=1)
-    ok = np.isfinite(top_s)
-    items = np.full((len(scores), k), -1, dtype=np.int64)
-    out = np.full((len(scores), k), np.nan)
-    items[:, :kk] = np.where(ok, top, -1)
-    out[:, :kk] = np.where(ok, top_s, np.nan)
-    return items, out
-
-
 def explain(
     data: Interactions, item_vectors: torch.Tensor, history: np.ndarray, items: np.ndarray
 ) -> np.ndarray:
