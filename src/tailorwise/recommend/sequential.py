@@ -154,17 +154,7 @@ class SequentialRecommender(BaseRecommender):
 
     def _check_params(self) -> None:
         positive = ("embedding_dim", "n_layers", "n_heads", "max_len", "batch_size", "n_negatives")
-        for p in positive:
-            if int(getattr(self, p)) < 1:
-                raise ConfigError(f"{self.name}: {p} must be >= 1, got {getattr(self, p)}")
-        if self.epochs < 0 or not self.lr > 0 or self.weight_decay < 0:
-            raise ConfigError(f"{self.name}: need epochs >= 0, lr > 0 and weight_decay >= 0")
-        if not 0 <= self.dropout < 1:
-            raise ConfigError(f"{self.name}: dropout must be in [0, 1), got {self.dropout}")
-        if self.loss not in ("softmax", "sampled"):
-            raise ConfigError(
-                f"{self.name}: loss must be 'softmax' or 'sampled', got {self.loss!r}"
-            )
+        tu.check_training_params(self, positive, ("softmax", "sampled"))
         if self.encoder not in ("transformer", "gru"):
             raise ConfigError(
                 f"{self.name}: encoder must be 'transformer' or 'gru', got {self.encoder!r}"

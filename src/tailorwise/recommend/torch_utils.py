@@ -44,6 +44,27 @@ def seeded(seed: int) -> Iterator[None]:
             torch.set_num_threads(threads)
 
 
+def check_training_params(
+    model: object, positive: tuple[str, ...], losses: tuple[str, ...]
+) -> None:
+    """The hyperparameter rules every PyTorch model shares, with errors naming the model."""
+    name = getattr(model, "name", "model")
+    for p in positive:
+        if int(getattr(model, p)) < 1:
+            raise ConfigError(f"{name}: {p} must be >= 1, got {getattr(model, p)}")
+    epochs, lr, decay = (getattr(model, p) for p in ("epochs", "lr", "weight_decay"))
+    if epochs < 0 or not lr > 0 or decay < 0:
+        raise ConfigError(f"{name}: need epochs >= 0, lr > 0 and weight_decay >= 0")
+    dropout = model.dropout
+    if not 0 <= dropout < 1:
+        raise ConfigError(f"{name}: dropout must be in [0, 1), got {dropout}")
+    loss = model.loss
+    if loss not in losses:
+        allowed = " or ".join(repr(x) for x in losses)
+        raise ConfigError(f"{name}: loss must be {allowed}, got {loss!r}")
+    resolve_device(model.device)
+
+
 def user_sequences(data: Interactions, max_len: int) -> np.ndarray:
     """(n_users, max_len) of item index + 1, left-padded with 0: the last ``max_len`` positives.
 

@@ -33,7 +33,7 @@ from torch import nn
 
 from tailorwise.data.idmap import UnknownIdError
 from tailorwise.data.interactions import Interactions
-from tailorwise.errors import ConfigError, InvalidRequestError
+from tailorwise.errors import InvalidRequestError
 from tailorwise.recommend import torch_utils as tu
 from tailorwise.recommend.base import BaseRecommender, Filters, top_k_rows
 from tailorwise.recommend.tower_features import UserEncoder, item_features
@@ -124,18 +124,8 @@ class TwoTowerRecommender(BaseRecommender):
         self.verbose = verbose
 
     def _check_params(self) -> None:
-        for p in ("embedding_dim", "batch_size", "max_history", "max_text_features"):
-            if int(getattr(self, p)) < 1:
-                raise ConfigError(f"{self.name}: {p} must be >= 1, got {getattr(self, p)}")
-        if self.epochs < 0 or not self.lr > 0 or self.weight_decay < 0:
-            raise ConfigError(f"{self.name}: need epochs >= 0, lr > 0 and weight_decay >= 0")
-        if not 0 <= self.dropout < 1:
-            raise ConfigError(f"{self.name}: dropout must be in [0, 1), got {self.dropout}")
-        if self.loss not in ("softmax", "in_batch"):
-            raise ConfigError(
-                f"{self.name}: loss must be 'softmax' or 'in_batch', got {self.loss!r}"
-            )
-        tu.resolve_device(self.device)
+        positive = ("embedding_dim", "batch_size", "max_history", "max_text_features")
+        tu.check_training_params(self, positive, ("softmax", "in_batch"))
 
     # --- training -------------------------------------------------------
     def _fit(self, data: Interactions) -> None:
