@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 import torch
@@ -44,9 +45,7 @@ def seeded(seed: int) -> Iterator[None]:
             torch.set_num_threads(threads)
 
 
-def check_training_params(
-    model: object, positive: tuple[str, ...], losses: tuple[str, ...]
-) -> None:
+def check_training_params(model: Any, positive: tuple[str, ...], losses: tuple[str, ...]) -> None:
     """The hyperparameter rules every PyTorch model shares, with errors naming the model."""
     name = getattr(model, "name", "model")
     for p in positive:
