@@ -81,6 +81,15 @@ class Interactions:
         """Row order by user, then time, then the random tie-break."""
         return np.lexsort((self.tiebreak, self.timestamp, self.user_idx))
 
+    def liked_in_order(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Users, items and steps from the end (0 = the user's latest) of the liked pairs,
+        in ``order()``: what the sequential models read."""
+        order = self.order()
+        order = order[self.weight[order] > 0]
+        users, items = self.user_idx[order], self.item_idx[order]
+        sizes = np.bincount(users, minlength=self.n_users)
+        return users, items, np.cumsum(sizes)[users] - np.arange(len(users)) - 1
+
     def hidden_items(self) -> np.ndarray:
         hidden = self.item_meta[C.hidden].fillna(False).to_numpy(dtype=bool)
         return np.flatnonzero(hidden)

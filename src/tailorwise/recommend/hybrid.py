@@ -34,10 +34,10 @@ from tailorwise.evaluate.split import Split, leave_last_out, random_per_user
 from tailorwise.recommend.base import BATCH, BaseRecommender
 from tailorwise.recommend.registry import ModelConfig
 
-# The blend that the benchmark (benchmarks/recommend.py, docs/BENCHMARKS.md) found best
-# across data sets and protocols: the sequential kNN for what comes next, EASE and
-# item-kNN for overall taste, popularity for users with little history, content for
-# cold items. Each component keeps its own defaults; the weights are tuned on ``holdout``.
+# The default blend. The benchmark (benchmarks/recommend.py, docs/BENCHMARKS.md) found a
+# hybrid best across data sets and protocols; this one keeps its strongest parts (the
+# sequential kNN for what comes next, EASE and item-kNN for overall taste) and adds
+# popularity for users with little history and content for cold items. Each component keeps its own defaults; the weights are tuned on ``holdout``.
 DEFAULT_COMPONENTS: list[dict[str, Any]] = [
     {"name": "seqknn"},
     {"name": "ease"},

@@ -27,17 +27,6 @@ from tailorwise.recommend.base import BaseRecommender
 from tailorwise.recommend.itemknn import because_you_liked
 
 
-def liked_sequences(data: Interactions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Users, items and steps-from-the-end of every liked pair, in (user, time) order."""
-    order = data.order()
-    order = order[data.weight[order] > 0]
-    users, items = data.user_idx[order], data.item_idx[order]
-    sizes = np.bincount(users, minlength=data.n_users)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    position = np.arange(len(users)) - starts[users]
-    return users, items, sizes[users] - 1 - position
-
-
 def transition_matrix(
     users: np.ndarray,
     items: np.ndarray,
@@ -103,14 +92,15 @@ class SequentialKNNRecommender(BaseRecommender):
             raise ConfigError(f"seqknn: alpha must be in [0, 1], got {self.alpha!r}")
 
     def _fit(self, data: Interactions) -> None:
-        users, items, _ = liked_sequences(data)
+        users, items, from_end = data.liked_in_order()
         t = transition_matrix(users, items, data.n_items, self.window, self.decay, self.backward)
         self.transitions_ = normalise(t, self.alpha)
-        self.history_ = self._history(data)
+        self.history_ = self._history(data, users, items, from_end)
 
-    def _history(self, data: Interactions) -> sp.csr_matrix:
+    def _history(
+        self, data: Interactions, users: np.ndarray, items: np.ndarray, from_end: np.ndarray
+    ) -> sp.csr_matrix:
         """users x items recency weights of each user's liked items."""
-        users, items, from_end = liked_sequences(data)
         weight = np.power(float(self.recency), from_end.astype(np.float64)).astype(np.float32)
         h = sp.csr_matrix((weight, (users, items)), shape=(data.n_users, data.n_items))
         h.sort_indices()
@@ -144,4 +134,4 @@ class SequentialKNNRecommender(BaseRecommender):
         self.transitions_ = sp.csr_matrix(
             (state["t_data"], state["t_indices"], state["t_indptr"]), shape=(n, n)
         )
-        self.history_ = self._history(self.data_)
+        self.history_ = self._history(self.data_, *self.data_.liked_in_order())

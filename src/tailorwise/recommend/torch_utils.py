@@ -69,15 +69,10 @@ def user_sequences(data: Interactions, max_len: int) -> np.ndarray:
 
     Order is ``Interactions.order()``: time, then the seeded random tie-break.
     """
-    order = data.order()
-    order = order[data.weight[order] > 0]
-    users, items = data.user_idx[order], data.item_idx[order]
-    sizes = np.bincount(users, minlength=data.n_users)
-    ends = np.cumsum(sizes)
-    pos_from_end = ends[users] - np.arange(len(users))  # 1 for a user's last item
-    keep = pos_from_end <= max_len
+    users, items, from_end = data.liked_in_order()
+    keep = from_end < max_len
     out = np.zeros((data.n_users, max_len), dtype=np.int64)
-    out[users[keep], max_len - pos_from_end[keep]] = items[keep] + 1
+    out[users[keep], max_len - 1 - from_end[keep]] = items[keep] + 1
     return out
 
 
@@ -89,11 +84,8 @@ def user_windows(data: Interactions, length: int) -> np.ndarray:
     is trained on once per epoch, however long the history: a user with 300
     items gives six windows of 50, not only the latest 50.
     """
-    order = data.order()
-    order = order[data.weight[order] > 0]
-    users, items = data.user_idx[order], data.item_idx[order]
+    users, items, from_end = data.liked_in_order()
     sizes = np.bincount(users, minlength=data.n_users)
-    from_end = np.cumsum(sizes)[users] - np.arange(len(users)) - 1  # 0 for the last item
     step = max(length - 1, 1)
     rows: list[np.ndarray] = []
     for shift in range(0, int(sizes.max(initial=0)), step):
