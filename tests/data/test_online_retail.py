@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -274,3 +275,24 @@ def test_float_customer_ids_and_excel_dates(duck_store: DuckDBStore, tmp_path: P
         -27.5,
     )
     assert str(row["timestamp"]) == "2010-12-01 09:41:00"
+
+
+def test_gzipped_csv_is_read_from_a_temp_copy_that_is_removed(
+    duck_store: DuckDBStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #2: a gzipped CSV is decompressed first (DuckDB reads gzip on one thread);
+    the copy is gone afterwards, whether the load worked or not."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    path = write(tmp_path / "retail.csv.gz", HEADER + GOOD + GUEST)
+    report = ingest(path, "online-retail", duck_store, rejects_path=tmp_path / "r.csv")
+    assert (report.loaded, report.excluded) == (1 + 2 + 1, 1)  # users, items, events
+    assert list(temp.iterdir()) == []
+
+    broken = tmp_path / "broken.csv.gz"
+    broken.write_bytes(path.read_bytes()[:-12])  # cut short: no gzip trailer
+    with pytest.raises(IngestError, match=r"broken\.csv\.gz: cannot decompress"):
+        ingest(broken, "online-retail", duck_store, rejects_path=tmp_path / "r2.csv")
+    assert list(temp.iterdir()) == []
+    assert counts(duck_store)["events"] == 1

@@ -104,18 +104,25 @@ def write_rejects(
     in file order already, so the (slow, large) sort is skipped.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    bad = pa.table(
-        {
-            "file": [i.file for i in issues],
-            "row": pa.array([i.row for i in issues], pa.int64()),
-            "column": [i.column or "" for i in issues],
-            "reason": [i.reason for i in issues],
-            "kind": ["rejected"] * len(issues),
-            "raw": [i.raw for i in issues],
-        }
-    )
-    con.register("_bad_issues", bad)
-    parts = ["SELECT * FROM _bad_issues"]
+    # The columns, typed, for when there are no bad rows: building even an empty
+    # Arrow table costs ~0.15 s on first use, a tenth of a clean Online Retail load.
+    parts = [
+        "SELECT NULL::VARCHAR AS file, NULL::BIGINT AS row, NULL::VARCHAR AS column, "
+        "NULL::VARCHAR AS reason, NULL::VARCHAR AS kind, NULL::VARCHAR AS raw WHERE false"
+    ]
+    if issues:
+        bad = pa.table(
+            {
+                "file": [i.file for i in issues],
+                "row": pa.array([i.row for i in issues], pa.int64()),
+                "column": [i.column or "" for i in issues],
+                "reason": [i.reason for i in issues],
+                "kind": ["rejected"] * len(issues),
+                "raw": [i.raw for i in issues],
+            }
+        )
+        con.register("_bad_issues", bad)
+        parts.append("SELECT * FROM _bad_issues")
     for t in typed_all:
         if t.excluded:
             parts.append(
@@ -127,7 +134,8 @@ def write_rejects(
     try:
         con.execute(f"COPY ({' UNION ALL '.join(parts)}) TO '{target}' (FORMAT csv, HEADER)")
     finally:
-        con.unregister("_bad_issues")
+        if issues:
+            con.unregister("_bad_issues")
 
 
 def drop_staging(con: duckdb.DuckDBPyConnection, prefixes: tuple[str, ...]) -> None:

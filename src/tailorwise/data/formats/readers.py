@@ -10,8 +10,13 @@ from __future__ import annotations
 import csv
 import gzip
 import itertools
+import os
 import re
-from collections.abc import Mapping, Sequence
+import shutil
+import tempfile
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -94,13 +99,16 @@ class DelimitedFile:
 
     @property
     def scan(self) -> str:
-        return f"read_csv({sql_literal(str(self.path))}, {_options(self._opts)})"
+        return self._scan(self.path, strict=False)
 
     @property
     def strict_scan(self) -> str:
         """The scan without a rejects table: a structural problem raises instead."""
-        opts = {k: v for k, v in self._opts.items() if "rejects" not in k}
-        return f"read_csv({sql_literal(str(self.path))}, {_options(opts)})"
+        return self._scan(self.path, strict=True)
+
+    def _scan(self, path: Path, *, strict: bool) -> str:
+        opts = {k: v for k, v in self._opts.items() if not (strict and "rejects" in k)}
+        return f"read_csv({sql_literal(str(path))}, {_options(opts)})"
 
     def _quick_header(self) -> list[str] | None:
         """The header read in Python: DuckDB's sniffer takes ~0.5 s on a gzipped file.
@@ -165,14 +173,19 @@ class DelimitedFile:
         name = f"_src_{next(_counter)}"
         cols = ", ".join(f"{expr} AS {quote(n)}" for n, expr in exprs.items())
         clean = True
-        for scan in (self.strict_scan, self.scan):
-            try:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {cols} FROM {scan}")
-                break
-            except duckdb.Error as exc:
-                if not clean:
-                    raise IngestError(f"{self.path}: cannot read as delimited text: {exc}") from exc
-                clean = False
+        with plain_text(self.path) as path:
+            for strict in (True, False):
+                try:
+                    scan = self._scan(path, strict=strict)
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {cols} FROM {scan}")
+                    break
+                except duckdb.Error as exc:
+                    if not clean:
+                        msg = str(exc).replace(str(path), self.path.name)
+                        raise IngestError(
+                            f"{self.path}: cannot read as delimited text: {msg}"
+                        ) from exc
+                    clean = False
         # A fresh table's rowid counts its rows in insertion (file) order, which
         # saves the window that row_number() would need.
         offset = 2 if self.header else 1
@@ -228,6 +241,39 @@ class DelimitedFile:
         con.execute(f"DROP TABLE IF EXISTS {self.rejects}")
         con.execute(f"DROP TABLE IF EXISTS {self.rejects.replace('_rejects_', '_rejects_scan_')}")
         return issues
+
+
+# DuckDB reads a gzipped CSV on one thread. Decompressing it to a temp file
+# first (0.12 s for Online Retail's 7.5 MB) lets it read the text on every
+# core, which more than pays for itself. Large files are read as they are:
+# the copy would take disk space the machine may not have.
+GUNZIP_LIMIT = 256 << 20  # compressed bytes
+_GUNZIP_SPACE = 12  # free temp space wanted, in multiples of the compressed size
+
+
+@contextmanager
+def plain_text(path: Path) -> Iterator[Path]:
+    """``path`` itself, or a decompressed temp copy of a gzipped one, removed afterwards."""
+    size = path.stat().st_size
+    tmp_dir = tempfile.gettempdir()
+    if (
+        not path.name.lower().endswith(".gz")
+        or size > GUNZIP_LIMIT
+        or shutil.disk_usage(tmp_dir).free < _GUNZIP_SPACE * size
+    ):
+        yield path
+        return
+    fd, name = tempfile.mkstemp(prefix="tailorwise-", suffix=".csv", dir=tmp_dir)
+    copy = Path(name)
+    try:
+        try:
+            with gzip.open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 22)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise IngestError(f"{path}: cannot decompress the gzipped file: {exc}") from exc
+        yield copy
+    finally:
+        copy.unlink(missing_ok=True)
 
 
 def parquet_select(path: Path, exprs: Mapping[str, str]) -> str:
