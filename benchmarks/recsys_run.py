@@ -24,6 +24,7 @@ from recsys_peers import PEER_SPACES, PEERS_PYTHON, RECTOOLS, list_peer, run_rec
 from tailorwise.evaluate.runner import EvaluationResult, evaluate
 from tailorwise.evaluate.split import Split
 from tailorwise.evaluate.tuning import SEARCH_SPACES, Param, build, choice, float_range, tune
+from tailorwise.recommend.hybrid import DEFAULT_COMPONENTS
 from tailorwise.recommend.registry import model_class
 
 METRIC = "ndcg@10"
@@ -37,7 +38,8 @@ EXTRA_SPACES: dict[str, dict[str, Param]] = {
     },
     "hybrid": {},  # components come tuned (below); its blend weights tune themselves
 }
-HYBRID_PARTS = ("ease", "itemknn", "als", "seqknn", "content")
+# The benchmarked hybrid is the default one, with each part's tuned hyperparameters.
+HYBRID_PARTS = tuple(str(c["name"]) for c in DEFAULT_COMPONENTS)
 
 
 @dataclass

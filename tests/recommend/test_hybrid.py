@@ -13,6 +13,7 @@ from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
 from tailorwise.evaluate.split import Split
 from tailorwise.recommend.artifacts import load_model
+from tailorwise.recommend.blend import place_cold
 from tailorwise.recommend.hybrid import HybridRecommender, normalize_scores
 from tests.contracts.recommender_contract import RecommenderContract
 from tests.recommend.test_content import SEQUEL, with_cold_sequel
@@ -84,6 +85,8 @@ def test_normalisation_is_per_user_over_unseen_items(ml_small: Interactions) -> 
         ({"components": [{"name": "nope"}]}, "unknown model 'nope'"),
         ({"normalize": "softmax"}, "normalize must be"),
         ({"holdout": "first"}, "holdout must be"),
+        ({"cold_factor": 0.5}, "cold_factor must be between 1 and 1000"),
+        ({"folds": 0}, "folds >= 1"),
     ],
 )
 def test_bad_configs_are_refused(
@@ -96,14 +99,41 @@ def test_bad_configs_are_refused(
 
 @pytest.mark.parametrize("holdout", ["last", "random"])
 def test_weights_are_tuned_on_the_holdout_asked_for(ml_small: Interactions, holdout: str) -> None:
-    """Issue #3: the inner split that tunes the weights has the shape of the evaluation."""
+    """Issue #3: the inner splits that tune the weights have the shape of the evaluation."""
     model = HybridRecommender(components=POPULAR_CONTENT, n_trials=3, holdout=holdout)  # type: ignore[arg-type]
-    inner = model._inner_split(ml_small)
-    per_user = np.bincount(inner.validation.user_idx, minlength=ml_small.n_users)
+    pairs = model._inner_splits(ml_small)
+    assert len(pairs) == model.folds == 3
     sizes = np.bincount(ml_small.user_idx, minlength=ml_small.n_users)
-    if holdout == "last":
-        assert per_user.max() == 1  # one (the latest) item per user
-    else:
-        assert per_user.max() > 1 and abs(per_user.sum() / sizes.sum() - 0.1) < 0.01
-    assert len(inner.train) + len(inner.validation) == len(ml_small)
+    held: list[set[tuple[int, int]]] = []
+    for n, (train, validation) in enumerate(pairs):
+        per_user = np.bincount(validation.user_idx, minlength=ml_small.n_users)
+        held.append(
+            set(zip(validation.user_idx.tolist(), validation.item_idx.tolist(), strict=True))
+        )
+        if holdout == "last":
+            assert per_user.max() == 1  # one item per user: the (n+1)-th latest
+            # nothing trains that came after the held-out item
+            latest = np.zeros(ml_small.n_users, dtype=np.int64)
+            np.maximum.at(latest, train.user_idx, train.timestamp)
+            assert (latest[validation.user_idx] <= validation.timestamp).all()
+            assert len(train) + sum(len(v) for _, v in pairs[: n + 1]) == len(ml_small)
+        else:
+            assert per_user.max() > 1 and abs(per_user.sum() / sizes.sum() - 0.1) < 0.01
+            assert len(train) + len(validation) == len(ml_small)
+    assert len(held[0] & held[1]) < len(held[0]) / 2, "the folds hold out different items"
     assert model.fit(ml_small).weights_.sum() == pytest.approx(1.0)
+
+
+def test_cold_factor_moves_content_picks_down_the_blend() -> None:
+    """A cold item that content ranks first among 100 warm ones takes the blend's
+    place 1 with factor 1, place 10 with factor 10 and the bottom with a large one."""
+    blend = np.arange(101, dtype=np.float64)[::-1][None, :]  # item 0 best ... item 100 worst
+    content = np.zeros_like(blend)
+    content[0, 100] = 5.0  # item 100 is cold and content's first choice
+    cold = np.zeros(101, dtype=bool)
+    cold[100] = True
+    unseen = np.ones_like(cold)[None, :]
+    for factor, place in [(1.0, 1), (10.0, 10), (1000.0, 100)]:
+        out = place_cold(blend, content, cold, unseen, factor)
+        warm_above = int((out[0, :100] > out[0, 100]).sum())
+        assert warm_above == place - 1, (factor, warm_above)

