@@ -160,7 +160,13 @@ class HybridRecommender(BaseRecommender):
 
     # --- fitting --------------------------------------------------------
     def _fit_components(self, data: Interactions) -> list[Any]:
-        return [c.build().fit(data) for c in self.configs()]
+        """Fit each component; those that show progress do so only when the hybrid does
+        (a component's own ``verbose``, when its config sets one, wins)."""
+        models = [c.build() for c in self.configs()]
+        for config, model in zip(self.configs(), models, strict=True):
+            if "verbose" in model.get_params() and "verbose" not in config.params:
+                model.verbose = self.verbose
+        return [m.fit(data) for m in models]
 
     def _fit(self, data: Interactions) -> None:
         if self.weights is not None:
