@@ -26,7 +26,7 @@ component, cold items keep the blend.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -64,12 +64,22 @@ MAX_TUNE_USERS = (
 )
 
 
+class _Fitted(NamedTuple):
+    """What ``_adopt`` derives from one training set, besides the weights."""
+
+    data: Interactions
+    seen: sp.csr_matrix
+    components: list[Any]
+    cold: np.ndarray
+    cold_capable: np.ndarray
+
+
 @dataclass(frozen=True)
 class _Fold:
-    """One tuning holdout: fitted state (data, seen, components, cold, cold-capable),
-    the sampled validation users, their normalised component scores and truth."""
+    """One tuning holdout: components fitted on its train part, the sampled
+    validation users, their normalised component scores and their truth."""
 
-    state: tuple[Interactions, sp.csr_matrix, list[Any], np.ndarray, np.ndarray]
+    fitted: _Fitted
     users: np.ndarray
     parts: np.ndarray
     truth: sp.csr_matrix
@@ -162,11 +172,13 @@ class HybridRecommender(BaseRecommender):
     def _fit_components(self, data: Interactions) -> list[Any]:
         """Fit each component; those that show progress do so only when the hybrid does
         (a component's own ``verbose``, when its config sets one, wins)."""
-        models = [c.build() for c in self.configs()]
-        for config, model in zip(self.configs(), models, strict=True):
+        models = []
+        for config in self.configs():
+            model = config.build()
             if "verbose" in model.get_params() and "verbose" not in config.params:
                 model.verbose = self.verbose
-        return [m.fit(data) for m in models]
+            models.append(model.fit(data))
+        return models
 
     def _fit(self, data: Interactions) -> None:
         if self.weights is not None:
@@ -249,8 +261,8 @@ class HybridRecommender(BaseRecommender):
         allowed = np.ones(train.n_items, dtype=bool)
         allowed[train.hidden_items()] = False
         parts = self._parts(users) if len(users) else np.zeros((0, 0, 0), np.float32)
-        state = (self.data_, self.seen_, self.components_, self.cold_, self.cold_capable_)
-        return _Fold(state, users, parts, truth[users], np.diff(truth.indptr)[users], allowed)
+        fitted = _Fitted(self.data_, self.seen_, self.components_, self.cold_, self.cold_capable_)
+        return _Fold(fitted, users, parts, truth[users], np.diff(truth.indptr)[users], allowed)
 
     def _search(
         self, pairs: list[tuple[Interactions, Interactions]], metric: str, k: int, n_trials: int
@@ -269,7 +281,7 @@ class HybridRecommender(BaseRecommender):
             values = []
             for fold in folds:
                 self.data_, self.seen_, self.components_, self.cold_, self.cold_capable_ = (
-                    fold.state
+                    fold.fitted
                 )
                 self.cold_factor_ = factor if self.cold_factor is None else self.cold_factor
                 top = self._top(fold.users, fold.parts, weights, fold.allowed, k)
@@ -278,13 +290,13 @@ class HybridRecommender(BaseRecommender):
             return float(np.mean(values))
 
         tune_cold = self.cold_factor is None and any(
-            f.state[4].any() and f.state[3].any() for f in folds
+            f.fitted.cold_capable.any() and f.fitted.cold.any() for f in folds
         )
         best, factor, value, single = optimise_weights(
             score, names, n_trials, self.seed, self.verbose, tune_cold
         )
         factor = factor if tune_cold else fixed
-        return TuneResult(best, factor, value, single, metric, k), folds[-1].state[2]
+        return TuneResult(best, factor, value, single, metric, k), folds[-1].fitted.components
 
     # --- scoring --------------------------------------------------------
     def _parts(self, user_idx: np.ndarray) -> np.ndarray:
