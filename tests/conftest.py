@@ -52,6 +52,16 @@ def ml100k(
 
 
 @pytest.fixture(scope="session")
+def retail(
+    shared_data: Callable[[str], Path], tmp_path_factory: pytest.TempPathFactory
+) -> Interactions:
+    """UCI Online Retail (the Parquet file) through the loader and a DuckDB store."""
+    with DuckDBStore(tmp_path_factory.mktemp("retail") / "retail.duckdb") as store:
+        ingest(shared_data("uci-online-retail") / "online_retail.parquet", "online-retail", store)
+        return Interactions.from_store(store)
+
+
+@pytest.fixture(scope="session")
 def ml_small(ml100k: Interactions) -> Interactions:
     """The first 300 users (by internal index): small enough for every model to fit fast."""
     return ml100k.subset(ml100k.user_idx < 300)

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from tailorwise.columns import Columns as C
-from tailorwise.data.ingest import ingest
 from tailorwise.data.interactions import Interactions
 from tailorwise.evaluate.split import leave_last_out
 from tailorwise.recommend.registry import ModelConfig
-from tailorwise.store.duckdb import DuckDBStore
 
 
 def test_movielens_users_have_their_attributes(ml100k: Interactions) -> None:
@@ -35,15 +31,10 @@ def test_subsets_and_splits_keep_the_attributes(ml100k: Interactions) -> None:
         assert part.user_features is ml100k.user_features
 
 
-def test_online_retail_users_have_a_country(
-    shared_data: Callable[[str], Path], tmp_path: Path
-) -> None:
-    with DuckDBStore(tmp_path / "retail.duckdb") as store:
-        ingest(shared_data("uci-online-retail") / "online_retail.parquet", "online-retail", store)
-        data = Interactions.from_store(store)
-    f = data.user_features
+def test_online_retail_users_have_a_country(retail: Interactions) -> None:
+    f = retail.user_features
     assert f is not None and list(f.columns) == [C.user, "country"]
-    assert f.iloc[data.users.to_internal(["12583"])[0]]["country"] == "France"
+    assert f.iloc[retail.users.to_internal(["12583"])[0]]["country"] == "France"
 
 
 def _events(users: list[str]) -> pd.DataFrame:

@@ -3,7 +3,6 @@ cold users (from their attributes), and works with no item features at all."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +12,6 @@ import pytest
 
 from tailorwise.columns import Columns as C
 from tailorwise.data.idmap import UnknownIdError
-from tailorwise.data.ingest import ingest
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import InvalidRequestError
 from tailorwise.evaluate.metrics import accuracy_at, hit_matrix
@@ -21,7 +19,6 @@ from tailorwise.evaluate.split import leave_last_out
 from tailorwise.recommend.artifacts import load_model
 from tailorwise.recommend.base import Filters
 from tailorwise.recommend.two_tower import ANONYMOUS, TwoTowerRecommender
-from tailorwise.store.duckdb import DuckDBStore
 from tests.contracts.recommender_contract import RecommenderContract
 
 FAST = {
@@ -167,15 +164,10 @@ def test_learns_from_ids_alone_when_items_have_no_features(ml_small: Interaction
     assert ndcg.mean() > 0.03  # popularity ~0.033, random ~0.006
 
 
-def test_fits_and_recommends_on_online_retail(
-    shared_data: Callable[[str], Path], tmp_path: Path
-) -> None:
+def test_fits_and_recommends_on_online_retail(retail: Interactions) -> None:
     """Online Retail items have descriptions but no categories: the benchmark crashed on it."""
-    with DuckDBStore(tmp_path / "retail.duckdb") as store:
-        ingest(shared_data("uci-online-retail") / "online_retail.parquet", "online-retail", store)
-        data = Interactions.from_store(store)
-    assert data.item_meta[C.categories].isna().all()
-    data = data.subset(data.user_idx < 300)
+    assert retail.item_meta[C.categories].isna().all()
+    data = retail.subset(retail.user_idx < 300)
     model = TwoTowerRecommender(**{**FAST, "epochs": 1}).fit(data)
     user = str(data.users.external[0])
     assert len(model.recommend([user], k=10).items_of(user)) == 10
