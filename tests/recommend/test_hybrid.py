@@ -7,13 +7,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from tailorwise.columns import Columns as C
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
 from tailorwise.evaluate.split import Split
 from tailorwise.recommend.artifacts import load_model
-from tailorwise.recommend.blend import place_cold
+from tailorwise.recommend.blend import place_cold, weighted_sum
 from tailorwise.recommend.hybrid import HybridRecommender, normalize_scores
 from tests.contracts.recommender_contract import RecommenderContract
 from tests.recommend.test_content import SEQUEL, with_cold_sequel
@@ -74,6 +75,24 @@ def test_normalisation_is_per_user_over_unseen_items(ml_small: Interactions) -> 
     assert (rank.max(axis=1) == 1.0).all()
     model = HybridRecommender(components=POPULAR_CONTENT, weights=[1, 1], normalize="rank")
     assert len(model.fit(ml_small).recommend([str(ml_small.users.external[0])], k=5)) == 5
+
+
+def test_zscore_ignores_seen_and_infinite_scores_and_keeps_precision() -> None:
+    """Seen items far off the scale, an offset of 1e6 and -inf scores (items a model
+    cannot score, placed at the row's minimum) leave the unseen items at mean 0, sd 1."""
+    rng = np.random.default_rng(1)
+    raw = 1e6 + rng.normal(size=(4, 300))
+    seen_mask = rng.random(raw.shape) < 0.2
+    raw[seen_mask] = 1e9
+    raw[0, :5] = -np.inf
+    seen = sp.csr_matrix(seen_mask)
+    z = normalize_scores(raw, seen, "zscore")
+    for u in range(4):
+        unseen = ~seen_mask[u]
+        expected = np.where(np.isfinite(raw[u]), raw[u], raw[u][np.isfinite(raw[u])].min())
+        want = (expected[unseen] - expected[unseen].mean()) / expected[unseen].std()
+        assert np.allclose(z[u, unseen], want, atol=1e-6)
+    assert np.allclose(weighted_sum(np.array([0.25, 0.75]), np.stack([z, 2 * z])), 1.75 * z)
 
 
 @pytest.mark.parametrize(

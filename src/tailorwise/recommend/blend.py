@@ -18,20 +18,46 @@ def normalize_scores(scores: np.ndarray, seen: sp.csr_matrix, method: str) -> np
     """Per-user normalisation, with statistics over the items each user has not seen."""
     s = np.array(scores, dtype=np.float64)
     finite = np.isfinite(s)
-    s = np.where(finite, s, np.where(finite, s, np.inf).min(axis=1, keepdims=True))
-    s[~np.isfinite(s)] = 0.0  # rows with no finite score at all
-    unseen = np.ones(s.shape, dtype=bool)
-    unseen[np.repeat(np.arange(s.shape[0]), np.diff(seen.indptr)), seen.indices] = False
+    if not finite.all():
+        s = np.where(finite, s, np.where(finite, s, np.inf).min(axis=1, keepdims=True))
+        s[~np.isfinite(s)] = 0.0  # rows with no finite score at all
+    if method == "zscore":
+        return _zscore_unseen(s, seen)
+    unseen = unseen_mask(seen)
     if method == "rank":
         keyed = np.where(unseen, s, -np.inf)
         ranks = np.argsort(np.argsort(keyed, axis=1, kind="stable"), axis=1).astype(np.float64)
         return ranks / max(s.shape[1] - 1, 1)
     cand = np.where(unseen, s, np.nan)
-    if method == "minmax":
-        lo, hi = np.nanmin(cand, axis=1, keepdims=True), np.nanmax(cand, axis=1, keepdims=True)
-        return (s - lo) / np.maximum(hi - lo, 1e-12)
-    mu, sd = np.nanmean(cand, axis=1, keepdims=True), np.nanstd(cand, axis=1, keepdims=True)
-    return (s - mu) / np.maximum(sd, 1e-12)
+    lo, hi = np.nanmin(cand, axis=1, keepdims=True), np.nanmax(cand, axis=1, keepdims=True)
+    return (s - lo) / np.maximum(hi - lo, 1e-12)
+
+
+def _zscore_unseen(s: np.ndarray, seen: sp.csr_matrix) -> np.ndarray:
+    """``(s - mean) / std`` per row over the unseen items, in place. Statistics over
+    all items minus the few seen ones (sparse), which took a third of the time of
+    masking the dense matrix with NaN on Online Retail."""
+    rows = np.repeat(np.arange(s.shape[0]), np.diff(seen.indptr))
+    n = np.maximum(s.shape[1] - np.diff(seen.indptr), 1)[:, None]
+    at_seen = s[rows, seen.indices]
+    seen_sum = np.bincount(rows, at_seen, minlength=s.shape[0])[:, None]
+    mean = (s.sum(axis=1, keepdims=True) - seen_sum) / n
+    s -= mean
+    s[rows, seen.indices] = 0.0  # seen scores far off the scale would swamp the sum
+    sd = np.sqrt(np.einsum("ij,ij->i", s, s)[:, None] / n)
+    s[rows, seen.indices] = at_seen - mean[rows, 0]
+    s /= np.maximum(sd, 1e-12)
+    return s
+
+
+def weighted_sum(weights: np.ndarray, parts: np.ndarray) -> np.ndarray:
+    """``sum_i weights[i] * parts[i]`` in the parts' precision (tensordot went through
+    float64 for float32 parts, a copy of all of them)."""
+    out = np.zeros(parts.shape[1:], dtype=parts.dtype)
+    for w, part in zip(weights, parts, strict=True):
+        if w:
+            out += parts.dtype.type(w) * part
+    return out
 
 
 def place_cold(

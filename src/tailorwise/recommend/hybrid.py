@@ -43,6 +43,7 @@ from tailorwise.recommend.blend import (
     optimise_weights,
     place_cold,
     unseen_mask,
+    weighted_sum,
 )
 from tailorwise.recommend.registry import ModelConfig
 
@@ -315,12 +316,12 @@ class HybridRecommender(BaseRecommender):
             if weights.sum() > 0
             else np.full(len(weights), 1 / len(weights))
         )
-        blend = np.tensordot(w, parts, axes=1)
+        blend = weighted_sum(w, parts)
         if not self.cold_capable_.any() or not self.cold_.any():
             return blend
         cw = np.where(self.cold_capable_, w, 0.0)
         cw = cw if cw.sum() > 0 else self.cold_capable_.astype(np.float64)
-        content = np.tensordot(cw / cw.sum(), parts, axes=1)
+        content = weighted_sum(cw / cw.sum(), parts)
         return place_cold(
             blend, content, self.cold_, unseen_mask(self.seen_[user_idx]), self.cold_factor_
         )
