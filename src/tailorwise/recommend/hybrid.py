@@ -186,9 +186,12 @@ class HybridRecommender(BaseRecommender):
             weights = np.asarray(self.weights, dtype=np.float64)
             factor = 1.0 if self.cold_factor is None else self.cold_factor
         else:
-            result = self._search(self._inner_splits(data), self.metric, self.k, self.n_trials)[0]
+            result = self._search(
+                self._inner_splits(data), self.metric, self.k, self.n_trials, keep_last=False
+            )[0]
             weights = np.asarray(result.weights, dtype=np.float64)
             factor = result.cold_factor
+        self.components_ = []  # the last tuning fold's, freed before the final fit
         self._adopt(data, self._fit_components(data), weights, factor)
 
     def _inner_splits(self, data: Interactions) -> list[tuple[Interactions, Interactions]]:
@@ -251,8 +254,13 @@ class HybridRecommender(BaseRecommender):
         self._adopt(train, components, result.weights, result.cold_factor)
         return result
 
-    def _fold(self, train: Interactions, validation: Interactions, max_users: int) -> _Fold:
-        """Components fitted on ``train`` and their scores for (a sample of) the validation users."""
+    def _fold(
+        self, train: Interactions, validation: Interactions, max_users: int, keep: bool
+    ) -> _Fold:
+        """Components fitted on ``train`` and their scores for (a sample of) the validation
+        users. Scoring a blend needs only the scores, so the components are kept only if
+        ``keep``: three folds' EASE matrices made the peak 1.9 GiB on ML latest-small."""
+        self.components_ = []  # the previous fold's, freed before these are fitted
         self._adopt(train, self._fit_components(train), np.ones(len(self.configs())))
         truth = validation.matrix()
         users = np.flatnonzero(np.diff(truth.indptr) > 0)
@@ -262,15 +270,25 @@ class HybridRecommender(BaseRecommender):
         allowed = np.ones(train.n_items, dtype=bool)
         allowed[train.hidden_items()] = False
         parts = self._parts(users) if len(users) else np.zeros((0, 0, 0), np.float32)
-        fitted = _Fitted(self.data_, self.seen_, self.components_, self.cold_, self.cold_capable_)
+        components = self.components_ if keep else []
+        fitted = _Fitted(self.data_, self.seen_, components, self.cold_, self.cold_capable_)
         return _Fold(fitted, users, parts, truth[users], np.diff(truth.indptr)[users], allowed)
 
     def _search(
-        self, pairs: list[tuple[Interactions, Interactions]], metric: str, k: int, n_trials: int
+        self,
+        pairs: list[tuple[Interactions, Interactions]],
+        metric: str,
+        k: int,
+        n_trials: int,
+        keep_last: bool = True,
     ) -> tuple[TuneResult, list[Any]]:
         """Weights (and cold factor) with the best mean ``metric`` over the (train, validation)
-        pairs; returns them and the components of the last pair."""
-        folds = [self._fold(t, v, max(1, MAX_TUNE_USERS // len(pairs))) for t, v in pairs]
+        pairs; returns them and the components of the last pair (empty unless ``keep_last``)."""
+        per_fold = max(1, MAX_TUNE_USERS // len(pairs))
+        folds = [
+            self._fold(t, v, per_fold, keep_last and i == len(pairs) - 1)
+            for i, (t, v) in enumerate(pairs)
+        ]
         folds = [f for f in folds if len(f.users)]
         names = [f"w{i}_{c.name}" for i, c in enumerate(self.configs())]
         fixed = 1.0 if self.cold_factor is None else self.cold_factor
