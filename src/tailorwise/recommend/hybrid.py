@@ -191,7 +191,7 @@ class HybridRecommender(BaseRecommender):
             )[0]
             weights = np.asarray(result.weights, dtype=np.float64)
             factor = result.cold_factor
-        self.components_ = []  # the last tuning fold's, freed before the final fit
+        self.components_: list[Any] = []  # the last tuning fold's, freed before the final fit
         self._adopt(data, self._fit_components(data), weights, factor)
 
     def _inner_splits(self, data: Interactions) -> list[tuple[Interactions, Interactions]]:
