@@ -18,6 +18,7 @@ from tailorwise.evaluate.metrics import accuracy_at, hit_matrix
 from tailorwise.evaluate.split import leave_last_out
 from tailorwise.recommend.artifacts import load_model
 from tailorwise.recommend.base import Filters
+from tailorwise.recommend.hybrid import HybridRecommender
 from tailorwise.recommend.two_tower import ANONYMOUS, TwoTowerRecommender
 from tests.contracts.recommender_contract import RecommenderContract
 
@@ -173,3 +174,17 @@ def test_fits_and_recommends_on_online_retail(retail: Interactions) -> None:
     assert len(model.recommend([user], k=10).items_of(user)) == 10
     france = model.recommend(["new"], k=10, attributes={"new": {"country": "France"}})
     assert len(france.items_of("new")) == 10
+
+
+def test_hybrid_places_cold_items_by_the_two_tower() -> None:
+    """With two_tower as its only cold-capable part, the hybrid ranks the untouched space
+    item for a space fan among the top items, with the two-tower's reason."""
+    data = _two_worlds()
+    tower = {"embedding_dim": 16, "epochs": 30, "batch_size": 64, "seed": 0}
+    parts = [{"name": "popular"}, {"name": "two_tower", "params": tower}]
+    model = HybridRecommender(components=parts, weights=[0.5, 0.5], cold_factor=1.0).fit(data)
+    assert model.cold_capable_.tolist() == [False, True]
+    recs = model.recommend(["u0"], k=5).for_user("u0")
+    assert "s9" in recs[C.item].tolist()
+    reason = recs.loc[recs[C.item] == "s9", "reason"].iloc[0]
+    assert not reason.startswith("popular"), reason

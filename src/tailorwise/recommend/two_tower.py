@@ -92,6 +92,9 @@ class TwoTowerRecommender(BaseRecommender):
 
     name = "two_tower"
     scores_cold_users: ClassVar[bool] = True
+    # Item ids start at zero: an untouched item is its features, which the hybrid may
+    # use to place it (with no item features at all it scores like an average item).
+    scores_cold_items: ClassVar[bool] = True
 
     def __init__(
         self,
