@@ -232,6 +232,24 @@ def test_one_pass_writes_excluded_rows_and_counts_each_table(
     assert "no CustomerID" in rows[0]["reason"] and '"item_id":"22632"' in rows[0]["raw"]
 
 
+@pytest.mark.parametrize("first", [GOOD, GUEST], ids=["one pass", "careful"])
+def test_excluded_rows_are_numbered_by_file_line(
+    duck_store: DuckDBStore, tmp_path: Path, first: str
+) -> None:
+    """Issue #2: blank lines count in the line numbers of excluded rows, as they do for
+    bad rows. With no customer at all the users table is empty: the careful path."""
+    path = write(tmp_path / "retail.csv.gz", HEADER + first + "\n\n" + GUEST + "\n" + GUEST)
+    report = ingest(
+        path, "online-retail", duck_store, on_error="skip", rejects_path=tmp_path / "r.csv"
+    )
+    assert report.one_pass == (first == GOOD)
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
+        guest_lines = [n for n, line in enumerate(fh, start=1) if line == GUEST]
+    with (tmp_path / "r.csv").open(encoding="utf-8") as fh:
+        rows = [int(r["row"]) for r in csv.DictReader(fh) if r["kind"] == "excluded"]
+    assert rows == guest_lines == ([5, 7] if first == GOOD else [2, 5, 7])
+
+
 def test_bad_row_beside_exclusions_leaves_no_trace(duck_store: DuckDBStore, tmp_path: Path) -> None:
     """Issue #2: the one-pass attempt rolls back and its rejects file is never written."""
     bad = "536371,22634,LANTERN,1,2010-12-01 08:50:00,cheap,13047,United Kingdom\n"

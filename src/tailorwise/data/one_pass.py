@@ -15,7 +15,7 @@ only once the store has committed.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -30,7 +30,7 @@ from tailorwise.data.staging import (
     staged_view,
     write_rejects,
 )
-from tailorwise.data.validate import Typed, excluded_rows, fast_view
+from tailorwise.data.validate import Typed, excluded_rows, fast_view, renumber
 from tailorwise.errors import TailorwiseError
 from tailorwise.store.base import SourceRecord, StagedBatch, StagedTable
 
@@ -131,8 +131,24 @@ def _pending_rejects(job: Job, fast: list[_Fast], steps: int) -> Path | None:
         return None
     job.step("listing excluded rows in the rejects file", steps - 2, steps)
     pending = job.rejects.with_name(job.rejects.name + ".partial")
-    write_rejects(job.con, pending, [], excluded)
+    write_rejects(job.con, pending, [], [_by_line(job.con, t) for t in excluded])
     return pending
+
+
+def _by_line(con: duckdb.DuckDBPyConnection, excluded: Typed) -> Typed:
+    """Excluded rows numbered by file line, as bad rows are: blank lines counted.
+
+    The view is copied into a table only for a file that has blank lines.
+    """
+    blank = excluded.raw.skipped_lines() if excluded.raw.skipped_lines else []
+    if not blank:
+        return excluded
+    lined = replace(excluded, relation=f"{excluded.relation}_lines")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {lined.relation} AS SELECT * FROM {excluded.relation}"
+    )
+    renumber(con, lined, [], blank)
+    return lined
 
 
 def _batch(job: Job, ids: dict[Path, str], fast: list[_Fast]) -> StagedBatch:

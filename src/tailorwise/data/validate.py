@@ -333,13 +333,13 @@ def row_issues(con: duckdb.DuckDBPyConnection, typed: Typed) -> list[RowIssue]:
     raw = typed.raw
     structural = raw.structural(con) if raw.structural else []
     typed.structural = len({i.row for i in structural})
-    # Blank lines shift line numbers; they are looked for only when a row is reported
-    # as bad (excluded rows of a file with blank lines may be numbered a little early).
-    if issues or structural:
+    # Blank lines shift line numbers; they are looked for only when a row is reported,
+    # as bad or excluded (a clean file is not read again for them).
+    if issues or structural or typed.excluded:
         skipped = {i.row for i in structural}
         skipped |= set(raw.skipped_lines() if raw.skipped_lines else [])
         if skipped:
-            issues = _renumber(con, typed, issues, sorted(skipped))
+            issues = renumber(con, typed, issues, sorted(skipped))
     return _whole_row_first(issues + structural)
 
 
@@ -376,7 +376,7 @@ def _whole_row_first(issues: list[RowIssue]) -> list[RowIssue]:
     return [i for i in found if i.row not in whole or i.column is None]
 
 
-def _renumber(
+def renumber(
     con: duckdb.DuckDBPyConnection, typed: Typed, issues: list[RowIssue], rejected: list[int]
 ) -> list[RowIssue]:
     """Turn positions among accepted rows into file lines, skipping rejected lines."""

@@ -96,6 +96,7 @@ class DelimitedFile:
         if quote_char is None:
             opts["quote"] = ""
         self._opts = opts
+        self._blank: list[int] | None = None
 
     @property
     def scan(self) -> str:
@@ -186,6 +187,8 @@ class DelimitedFile:
                             f"{self.path}: cannot read as delimited text: {msg}"
                         ) from exc
                     clean = False
+            if path != self.path:  # a gunzipped copy: searched now, not decompressed again later
+                self._blank = _blank_lines(path)
         # A fresh table's rowid counts its rows in insertion (file) order, which
         # saves the window that row_number() would need.
         offset = 2 if self.header else 1
@@ -205,11 +208,12 @@ class DelimitedFile:
     def blank_lines(self) -> list[int]:
         """Physical numbers of empty lines, which the reader skips without a trace.
 
-        Read only on the error path, to turn row positions into line numbers.
+        Read only where rows are reported (bad or excluded), to turn row
+        positions into line numbers.
         """
-        opener = gzip.open if self.path.name.lower().endswith(".gz") else open
-        with opener(self.path, "rb") as fh:
-            return [n for n, line in enumerate(fh, start=1) if line in (b"\n", b"\r\n", b"\r")]
+        if self._blank is None:
+            self._blank = _blank_lines(self.path)
+        return self._blank
 
     def silent_structural(self, con: duckdb.DuckDBPyConnection) -> list[RowIssue]:
         """Clear this scan's rejects without reporting them.
@@ -241,6 +245,30 @@ class DelimitedFile:
         con.execute(f"DROP TABLE IF EXISTS {self.rejects}")
         con.execute(f"DROP TABLE IF EXISTS {self.rejects.replace('_rejects_', '_rejects_scan_')}")
         return issues
+
+
+# A line that is empty, or holds only '\r': a newline right after a newline.
+_EMPTY_LINE = re.compile(rb"\n\r?\n")
+
+
+def _blank_lines(path: Path) -> list[int]:
+    """Numbers of the empty lines of a (maybe gzipped) file.
+
+    Most files have none: one regular-expression search per block (0.04 s for
+    Online Retail's 45 MB) says so; only a file with one is read line by line.
+    """
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        tail = b"\n"  # the start of the file counts as the start of a line
+        while block := fh.read(1 << 22):
+            if _EMPTY_LINE.search(tail + block[:2]) or _EMPTY_LINE.search(block):
+                break
+            tail = (tail + block[-2:])[-2:]
+        else:
+            if not tail.endswith(b"\n\r"):  # nor a last line of only '\r'
+                return []
+        fh.seek(0)
+        return [n for n, line in enumerate(fh, start=1) if line in (b"\n", b"\r\n", b"\r")]
 
 
 # DuckDB reads a gzipped CSV on one thread. Decompressing it to a temp file
