@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from tailorwise.columns import Table
@@ -18,7 +19,7 @@ from tailorwise.errors import StoreError
 from tailorwise.store.base import DataStore, StagedBatch, StagedTable, open_store
 from tailorwise.store.duckdb import DuckDBStore
 from tailorwise.store.postgres import PostgresStore, redact
-from tests.contracts.store_contract import StoreContract
+from tests.contracts.store_contract import StoreContract, write_folder
 
 pytestmark = pytest.mark.postgres
 
@@ -53,6 +54,53 @@ def test_unreachable_server_gives_a_clear_error() -> None:
     expected = r"cannot connect to PostgreSQL at 'postgresql://me:\*\*\*@127"
     with pytest.raises(StoreError, match=expected):
         open_store("postgresql://me:secret@127.0.0.1:1/nowhere")
+
+
+def _source_indexes(url: str) -> dict[str, str]:
+    with psycopg.connect(url) as pg:
+        rows = pg.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE '%source_id_idx'"
+        ).fetchall()
+    return {str(name): str(ddl) for name, ddl in rows}
+
+
+def test_source_id_index_in_new_and_older_stores(pg_url: str, tmp_path: Path) -> None:
+    """Issue #2: re-ingesting a file deletes its rows through an index on source_id,
+    which a store made before the index existed gets when it is opened."""
+    PostgresStore(pg_url).close()
+    indexes = _source_indexes(pg_url)
+    assert sorted(indexes) == ["events_source_id_idx", "exposures_source_id_idx"]
+    assert all(ddl.endswith("(source_id)") for ddl in indexes.values())
+    with psycopg.connect(pg_url, autocommit=True) as pg:
+        pg.execute("DROP INDEX events_source_id_idx, exposures_source_id_idx")
+    events = write_folder(tmp_path) / "events.csv"
+    with PostgresStore(pg_url) as store, psycopg.connect(pg_url, autocommit=True) as pg:
+        assert _source_indexes(pg_url) == indexes
+        pg.execute("SET enable_seqscan = off")  # five rows: only then is an index worth it
+        plan = pg.execute("EXPLAIN DELETE FROM events WHERE source_id IN (%s)", ["x"]).fetchall()
+        assert "events_source_id_idx" in " ".join(line for (line,) in plan)
+        ingest(events, "events", store)
+        pg.execute("UPDATE events SET type = 'tampered'")
+        ingest(events, "events", store)  # the file's rows are replaced, not kept
+        assert sorted(store.read(Table.events, ["type"]).column("type").to_pylist()) == [
+            "purchase",
+            "rating",
+            "view",
+            "view",
+            "view",
+        ]
+
+
+def test_opening_does_not_wait_for_a_write_in_progress(pg_url: str) -> None:
+    """Issue #2: the index is looked up before it is made; CREATE INDEX IF NOT EXISTS
+    would lock the table, and an open would wait for another process's ingest."""
+    PostgresStore(pg_url).close()
+    with psycopg.connect(pg_url) as writer:  # its transaction stays open, as an ingest's does
+        writer.execute(
+            "INSERT INTO events (user_id, type, timestamp, source_id, source_row) "
+            "VALUES ('u', 'view', now(), 's', 2)"
+        )
+        PostgresStore(pg_url + "?options=-c%20lock_timeout%3D2000").close()
 
 
 def test_redact_hides_only_the_password() -> None:

@@ -36,6 +36,10 @@ class DuckDBStore:
         self._con.execute("SET TimeZone = 'UTC'")
         self._con.execute("SET enable_progress_bar = false")
         self._con.execute(f"SET memory_limit = '{memory_limit}'")
+        # No index on source_id, unlike PostgreSQL: DuckDB deletes a re-ingested file's
+        # rows with a filtered scan over compressed segments (6 ms for 400k of 4M rows)
+        # and its planner does not use an index for that delete; one made inserts 45%
+        # slower (4M rows: 1.72 s -> 2.49 s) and the delete no faster.
         for stmt in all_ddl(DUCKDB_TYPES):
             self._con.execute(stmt)
 

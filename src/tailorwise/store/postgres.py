@@ -26,7 +26,7 @@ from tailorwise.columns import Table
 from tailorwise.data.schema import SCHEMAS, SOURCE_COLUMNS, Kind
 from tailorwise.errors import StoreError
 from tailorwise.store.base import SourceRecord, StagedBatch, StagedTable
-from tailorwise.store.sql import DUCKDB_TYPES, POSTGRES_TYPES, all_ddl, quote
+from tailorwise.store.sql import DUCKDB_TYPES, POSTGRES_TYPES, all_ddl, quote, source_indexes
 from tailorwise.store.summary import StoreSummary, compute_summary
 from tailorwise.store.writer import write_batch
 
@@ -107,6 +107,19 @@ def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+def _missing_indexes(pg: psycopg.Connection[Any]) -> list[str]:
+    """DDL of the source indexes the database lacks (a store made before they existed).
+
+    Looked up first: CREATE INDEX IF NOT EXISTS locks the table even when the
+    index exists, so every open would wait for any write in progress.
+    """
+    indexes = source_indexes()
+    found = pg.execute(
+        "SELECT n FROM unnest(%s::text[]) AS n WHERE to_regclass(n) IS NULL", [list(indexes)]
+    ).fetchall()
+    return [indexes[str(n)] for (n,) in found]
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -127,6 +140,8 @@ class PostgresStore:
         try:
             with self._failed("creating the tables in"), self._pg.transaction():
                 for stmt in _SESSION + all_ddl(POSTGRES_TYPES):
+                    self._pg.execute(stmt)
+                for stmt in _missing_indexes(self._pg):
                     self._pg.execute(stmt)
         except StoreError:
             self._pg.close()

@@ -52,6 +52,18 @@ def all_ddl(types: Mapping[Kind, str]) -> list[str]:
     return stmts
 
 
+def source_indexes() -> dict[str, str]:
+    """Index name -> DDL, on ``source_id`` of each appended table: re-ingesting a file
+    deletes its old rows by it."""
+    return {
+        f"{s.table}_{C.source}_idx": (
+            f"CREATE INDEX IF NOT EXISTS {s.table}_{C.source}_idx ON {s.table} ({C.source})"
+        )
+        for s in SCHEMAS.values()
+        if s.appended
+    }
+
+
 def upsert_sql(schema: TableSchema, relation: str) -> str:
     """Upsert rows of ``relation`` into a keyed table: new non-null values win."""
     names = schema.names
