@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import gzip
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -232,3 +234,34 @@ def test_clean_input_is_read_in_one_pass_and_bad_input_falls_back(
     assert snapshot(duck_store) == before
     skipped = ingest(tmp_path / "bad.csv", "events", duck_store, on_error="skip")
     assert not skipped.one_pass and skipped.loaded == 1
+
+
+@pytest.mark.parametrize("name", ["mixed.csv", "mixed.csv.gz"])
+def test_mixed_line_ends_load_every_row(
+    duck_store: DuckDBStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Issue #2: a file whose lines end some in '\\r\\n', some in '\\n' alone (DuckDB's
+    sniffer fails on it) loads every row with its values, a '\\r\\n' inside quotes
+    included; the copy it is read from is removed afterwards."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    # Each line's last field is filled: DuckDB lets a bare '\n' after an empty one through.
+    body = (
+        b"user_id,item_id,type,timestamp,value,text\r\n"
+        b"u1,i1,rating,2024-01-01T10:00:00Z,4,first\n"
+        b'u2,i2,view,1704103200,,"one\r\ntwo"\r\n'
+        b"u3,i3,view,2024-01-02 08:00:00,,third\r\n"
+        b"u4,i4,click,2024-01-03 09:00:00,,last\n"
+    )
+    path = write(tmp_path / name, gzip.compress(body) if name.endswith(".gz") else body)
+    report = ingest(path, "events", duck_store)
+    assert (report.loaded, report.rejected) == (4, 0)
+    rows = sorted(duck_store.read(Table.events).to_pylist(), key=lambda r: r["source_row"])
+    assert [(r["source_row"], r["user_id"], r["value"], r["text"]) for r in rows] == [
+        (2, "u1", 4.0, "first"),
+        (3, "u2", None, "one\r\ntwo"),
+        (4, "u3", None, "third"),
+        (5, "u4", None, "last"),
+    ]
+    assert list(temp.iterdir()) == []

@@ -277,6 +277,21 @@ def test_broken_line_falls_back_to_the_reader_with_rejects(
     assert rows == [("3", "", "rejected"), ("4", "user_id", "excluded")]
 
 
+def test_mixed_line_ends_are_read(duck_store: DuckDBStore, tmp_path: Path) -> None:
+    """Issue #2: a CSV read once into memory may mix '\\r\\n' and '\\n' line ends too."""
+    path = write(tmp_path / "retail.csv.gz", HEADER + GOOD.replace("\n", "\r\n") + GUEST)
+    report = ingest(path, "online-retail", duck_store, rejects_path=tmp_path / "r.csv")
+    assert report.one_pass
+    loaded = {f.table: (f.loaded, f.excluded, f.rejected) for f in report.files}
+    assert loaded == {"users": (1, 0, 0), "items": (2, 0, 0), "events": (1, 1, 0)}
+    users = duck_store.read(Table.users).to_pylist()
+    assert [(u["user_id"], u["attributes"]) for u in users] == [
+        ("17850", '{"country":"United Kingdom"}')  # no '\\r' left on the last column
+    ]
+    with (tmp_path / "r.csv").open(encoding="utf-8") as fh:
+        assert [(r["row"], r["kind"]) for r in csv.DictReader(fh)] == [("3", "excluded")]
+
+
 def test_float_customer_ids_and_excel_dates(duck_store: DuckDBStore, tmp_path: Path) -> None:
     body = HEADER + "C536379,D,Discount,-1,12/1/2010 9:41,27.5,14527.0,United Kingdom\n"
     ingest(

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import tempfile
+import weakref
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from typing import NamedTuple
 import duckdb
 
 from tailorwise.data.formats.base import Check
+from tailorwise.data.formats.line_ends import mixed_line_ends, one_line_end_copy
 from tailorwise.errors import IngestError, RowIssue
 from tailorwise.store.sql import quote
 
@@ -97,15 +99,30 @@ class DelimitedFile:
             opts["quote"] = ""
         self._opts = opts
         self._blank: list[int] | None = None
+        self._source: Path | None = None
+
+    def _readable(self) -> Path:
+        """The file DuckDB reads: this one, or, when it mixes '\\r\\n' and '\\n' line
+        ends (DuckDB cannot read that), a copy whose lines all end in '\\n'.
+
+        The copy is removed with this reader, once the SQL that names it is done.
+        """
+        if self._source is None:
+            self._source = self.path
+            quoted = self._opts.get("quote") != ""
+            if mixed_line_ends(self.path, quoted):
+                self._source = one_line_end_copy(self.path, quoted)
+                weakref.finalize(self, self._source.unlink, missing_ok=True)
+        return self._source
 
     @property
     def scan(self) -> str:
-        return self._scan(self.path, strict=False)
+        return self._scan(self._readable(), strict=False)
 
     @property
     def strict_scan(self) -> str:
         """The scan without a rejects table: a structural problem raises instead."""
-        return self._scan(self.path, strict=True)
+        return self._scan(self._readable(), strict=True)
 
     def _scan(self, path: Path, *, strict: bool) -> str:
         opts = {k: v for k, v in self._opts.items() if not (strict and "rejects" in k)}
@@ -174,7 +191,7 @@ class DelimitedFile:
         name = f"_src_{next(_counter)}"
         cols = ", ".join(f"{expr} AS {quote(n)}" for n, expr in exprs.items())
         clean = True
-        with plain_text(self.path) as path:
+        with plain_text(self._readable()) as path:
             for strict in (True, False):
                 try:
                     scan = self._scan(path, strict=strict)
