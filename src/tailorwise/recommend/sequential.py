@@ -313,10 +313,12 @@ class GRURecommender(SequentialRecommender):
         embedding_dim: int = 64,
         n_layers: int = 1,
         max_len: int = 50,
-        dropout: float = 0.3,
+        dropout: float = 0.2,
         epochs: int = 40,
         batch_size: int = 128,
-        lr: float = 1e-3,
+        # Validation NDCG@10 at 10 epochs, leave-last-out (ML-100K, ML latest-small):
+        # lr 1e-3 / dropout 0.3 gave 0.0745 / 0.0161, lr 3e-3 / dropout 0.2 0.0977 / 0.0599.
+        lr: float = 3e-3,
         weight_decay: float = 0.0,
         loss: Loss = "softmax",
         n_negatives: int = 256,
