@@ -328,7 +328,13 @@ class HybridRecommender(BaseRecommender):
             ]
         )
 
-    def _blend(self, user_idx: np.ndarray, parts: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    def _blend(
+        self,
+        user_idx: np.ndarray,
+        parts: np.ndarray,
+        weights: np.ndarray,
+        unseen: np.ndarray | None = None,
+    ) -> np.ndarray:
         w = (
             weights / weights.sum()
             if weights.sum() > 0
@@ -340,9 +346,9 @@ class HybridRecommender(BaseRecommender):
         cw = np.where(self.cold_capable_, w, 0.0)
         cw = cw if cw.sum() > 0 else self.cold_capable_.astype(np.float64)
         content = weighted_sum(cw / cw.sum(), parts)
-        return place_cold(
-            blend, content, self.cold_, unseen_mask(self.seen_[user_idx]), self.cold_factor_
-        )
+        if unseen is None:
+            unseen = unseen_mask(self.seen_[user_idx])
+        return place_cold(blend, content, self.cold_, unseen, self.cold_factor_)
 
     def _top(
         self,
@@ -352,9 +358,10 @@ class HybridRecommender(BaseRecommender):
         allowed: np.ndarray,
         k: int,
     ) -> np.ndarray:
-        s = self._blend(user_idx, parts, weights)
+        unseen = unseen_mask(self.seen_[user_idx])
+        s = self._blend(user_idx, parts, weights, unseen)
         s[:, ~allowed] = -np.inf
-        s[~unseen_mask(self.seen_[user_idx])] = -np.inf
+        s[~unseen] = -np.inf
         top = np.argpartition(-s, k - 1, axis=1)[:, :k]
         order = np.argsort(-np.take_along_axis(s, top, axis=1), axis=1, kind="stable")
         return np.take_along_axis(top, order, axis=1)

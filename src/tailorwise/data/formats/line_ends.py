@@ -18,6 +18,7 @@ import os
 import tempfile
 import zlib
 from pathlib import Path
+from typing import BinaryIO, cast
 
 from tailorwise.errors import IngestError
 
@@ -28,6 +29,13 @@ _SNIFFED_LINES = 20_480
 _HEAD_LIMIT = 16 << 20
 
 
+def open_bytes(path: Path) -> BinaryIO:
+    """The file's bytes, gunzipped when its name ends in '.gz'."""
+    if path.name.lower().endswith(".gz"):
+        return cast(BinaryIO, gzip.open(path, "rb"))
+    return open(path, "rb")
+
+
 def mixed_line_ends(path: Path, quoted: bool) -> bool:
     """Whether the first lines end some in '\\r\\n' and some in '\\n' alone.
 
@@ -35,10 +43,9 @@ def mixed_line_ends(path: Path, quoted: bool) -> bool:
     file (one kind of line end); only a head that may mix them is split by line.
     A file that cannot be read says no: the reader reports it in its own words.
     """
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
     head, lines = b"", 0
     try:
-        with opener(path, "rb") as fh:
+        with open_bytes(path) as fh:
             while (
                 lines <= _SNIFFED_LINES and len(head) < _HEAD_LIMIT and (block := fh.read(1 << 20))
             ):
@@ -61,11 +68,10 @@ def one_line_end_copy(path: Path, quoted: bool) -> Path:
 
     Only line ends change: a '\\r\\n' inside quotes is part of a value and kept.
     """
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
     fd, name = tempfile.mkstemp(prefix="tailorwise-", suffix=".csv")
     inside = False
     try:
-        with opener(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+        with open_bytes(path) as src, os.fdopen(fd, "wb") as dst:
             for line in src:
                 inside ^= quoted and line.count(b'"') % 2 == 1
                 dst.write(line[:-2] + b"\n" if not inside and line.endswith(b"\r\n") else line)

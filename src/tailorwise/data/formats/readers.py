@@ -24,7 +24,7 @@ from typing import NamedTuple
 import duckdb
 
 from tailorwise.data.formats.base import Check
-from tailorwise.data.formats.line_ends import mixed_line_ends, one_line_end_copy
+from tailorwise.data.formats.line_ends import mixed_line_ends, one_line_end_copy, open_bytes
 from tailorwise.errors import IngestError, RowIssue
 from tailorwise.store.sql import quote
 
@@ -274,8 +274,7 @@ def _blank_lines(path: Path) -> list[int]:
     Most files have none: one regular-expression search per block (0.04 s for
     Online Retail's 45 MB) says so; only a file with one is read line by line.
     """
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as fh:
+    with open_bytes(path) as fh:
         tail = b"\n"  # the start of the file counts as the start of a line
         while block := fh.read(1 << 22):
             if _EMPTY_LINE.search(tail + block[:2]) or _EMPTY_LINE.search(block):
