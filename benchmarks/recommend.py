@@ -33,7 +33,7 @@ sys.path[:0] = [str(HERE), str(HERE / "peers")]
 import torch  # noqa: E402
 from rss import steady_allocator  # noqa: E402
 
-from recsys_data import DATA, DATASETS, describe, load, write_split  # noqa: E402
+from recsys_data import DATA, DATASETS, DEFAULT_DATASETS, describe, load, write_split  # noqa: E402
 from recsys_peers import PEERS, RECTOOLS, register_peers  # noqa: E402
 from recsys_report import (  # noqa: E402
     Block,
@@ -127,7 +127,11 @@ def machine() -> dict[str, Any]:
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--datasets", default=",".join(DATASETS))
+    p.add_argument(
+        "--datasets",
+        default=",".join(DEFAULT_DATASETS),
+        help=f"comma-separated, from {', '.join(DATASETS)}",
+    )
     p.add_argument("--protocols", default=",".join(PROTOCOLS))
     p.add_argument("--models", default="", help="comma-separated; default: all ours and peers")
     p.add_argument("--trials", type=int, default=6, help="Optuna trials per classic model")
@@ -167,7 +171,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--verbose", action="store_true")
     args = p.parse_args(argv)
     if args.quick:
-        args.datasets = "ml-100k" if args.datasets == ",".join(DATASETS) else args.datasets
+        args.datasets = "ml-100k" if args.datasets == ",".join(DEFAULT_DATASETS) else args.datasets
         args.protocols = (
             "leave-last-out" if args.protocols == ",".join(PROTOCOLS) else args.protocols
         )

@@ -52,6 +52,17 @@ def ml100k(
 
 
 @pytest.fixture(scope="session")
+def instruments_reviews(
+    shared_data: Callable[[str], Path], tmp_path_factory: pytest.TempPathFactory
+) -> Interactions:
+    """Amazon's Musical Instruments 5-core reviews: interactions with no item catalog."""
+    folder = shared_data("amazon-reviews-2014-musical-instruments-5core")
+    with DuckDBStore(tmp_path_factory.mktemp("amazon") / "amazon.duckdb") as store:
+        ingest(folder / "Musical_Instruments_5.json.gz", "amazon-reviews", store)
+        return Interactions.from_store(store, seed=42)
+
+
+@pytest.fixture(scope="session")
 def retail(
     shared_data: Callable[[str], Path], tmp_path_factory: pytest.TempPathFactory
 ) -> Interactions:

@@ -57,3 +57,7 @@ class NotFittedError(TailorwiseError):
 
 class InvalidRequestError(TailorwiseError, ValueError):
     """A request's arguments are invalid (k <= 0, unknown filter, ...)."""
+
+
+class MissingDataError(TailorwiseError, ValueError):
+    """The data lacks what a request needs (e.g. a content model on a catalog without text)."""

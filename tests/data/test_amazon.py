@@ -12,13 +12,13 @@ import pytest
 
 from tailorwise.columns import Table
 from tailorwise.data.ingest import ingest
-from tailorwise.errors import IngestError
+from tailorwise.errors import IngestError, RowIssue
 from tailorwise.store.duckdb import DuckDBStore
 
 REAL = "Musical_Instruments_5.json.gz"
 
 
-def review(user: str, item: str, stars: float, when: int = 1393545600, **extra: Any) -> str:
+def review(user: str, item: str, stars: float, when: int | str = 1393545600, **extra: Any) -> str:
     row = {
         "reviewerID": user,
         "asin": item,
@@ -123,7 +123,7 @@ def test_bad_json_line_is_named_and_nothing_written(
     bad.write_text("\n".join(lines) + "\n")
     with pytest.raises(IngestError) as info:
         ingest(bad, "amazon-reviews", duck_store)
-    first = {}
+    first: dict[int, RowIssue] = {}
     for issue in info.value.issues:
         first.setdefault(issue.row, issue)
     assert sorted(first) == [4, 6]  # line 5 is blank and skipped

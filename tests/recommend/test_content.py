@@ -12,7 +12,7 @@ import pytest
 from tailorwise.columns import Columns as C
 from tailorwise.data.ingest import ingest
 from tailorwise.data.interactions import Interactions
-from tailorwise.errors import ConfigError
+from tailorwise.errors import ConfigError, MissingDataError
 from tailorwise.recommend.content import ContentRecommender
 from tailorwise.recommend.popular import PopularRecommender
 from tailorwise.recommend.text import MINILM_DIM, minilm_embed, tag_text, with_item_text
@@ -117,3 +117,12 @@ def test_minilm_loads_offline_and_embeds_meaningfully() -> None:
     sim = emb @ emb.T
     assert sim[0, 1] > sim[0, 2] + 0.3
     assert minilm_embed(texts) is emb, "embeddings are cached per list of texts"
+
+
+@pytest.mark.parametrize("features", ["tfidf", "minilm"])
+def test_a_catalog_without_text_is_a_clear_error(
+    instruments_reviews: Interactions, features: str
+) -> None:
+    """Amazon's review files carry no item titles or categories: nothing to compare."""
+    with pytest.raises(MissingDataError, match="no item in the catalog has a title, text or"):
+        ContentRecommender(features=features).fit(instruments_reviews)  # type: ignore[arg-type]

@@ -11,11 +11,11 @@ import scipy.sparse as sp
 
 from tailorwise.columns import Columns as C
 from tailorwise.data.interactions import Interactions
-from tailorwise.errors import ConfigError
-from tailorwise.evaluate.split import Split
+from tailorwise.errors import ConfigError, MissingDataError
+from tailorwise.evaluate.split import Split, leave_last_out
 from tailorwise.recommend.artifacts import load_model
-from tailorwise.recommend.blend import place_cold, weighted_sum
-from tailorwise.recommend.hybrid import HybridRecommender, normalize_scores
+from tailorwise.recommend.blend import normalize_scores, place_cold, weighted_sum
+from tailorwise.recommend.hybrid import DEFAULT_COMPONENTS, HybridRecommender
 from tests.contracts.recommender_contract import RecommenderContract
 from tests.recommend.test_content import SEQUEL, with_cold_sequel
 
@@ -56,6 +56,35 @@ def test_hybrid_covers_cold_items(ml_small: Interactions, tmp_path: Path) -> Non
     assert recs["reason"].str.startswith("popular").any(), "warm items keep popular's reason"
     loaded = load_model(model.save(tmp_path / "hybrid"))
     assert loaded.recommend([user], k=10).items_of(user) == recs[C.item].tolist()
+
+
+def test_default_blend_leaves_content_out_without_a_catalog(
+    instruments_reviews: Interactions, tmp_path: Path
+) -> None:
+    """A store of reviews only (Amazon): the default hybrid still trains, without content;
+    content asked for by name is a clear error."""
+    data = instruments_reviews
+    with pytest.raises(MissingDataError, match="title, text or categories"):
+        HybridRecommender(components=POPULAR_CONTENT, weights=[1.0, 1.0]).fit(data)
+    split = leave_last_out(data)
+    model = HybridRecommender(n_trials=4, folds=1)
+    with pytest.warns(UserWarning, match="leaves out its content component"):
+        model.tune(split.train, split.validation)
+    names = [c["name"] for c in DEFAULT_COMPONENTS]
+    assert [c.name for c in model.components_] == [n for n in names if n != "content"]
+    # tuned weights are one per configured component, content's 0, so they refit as given
+    assert len(model.weights or []) == len(names)
+    assert (model.weights or [])[names.index("content")] == 0.0
+    with pytest.warns(UserWarning):
+        model.fit(data)
+    assert len(model.weights_) == len(names) - 1
+    users = [str(u) for u in data.users.external[:5]]
+    recs = model.recommend(users, k=10)
+    assert len(recs.frame) == 50
+    loaded = load_model(model.save(tmp_path / "hybrid"))
+    assert [c.name for c in loaded.components_] == [c.name for c in model.components_]
+    for user in users:
+        assert loaded.recommend([user], k=10).items_of(user) == recs.items_of(user)
 
 
 def test_normalisation_is_per_user_over_unseen_items(ml_small: Interactions) -> None:

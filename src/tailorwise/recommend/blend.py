@@ -3,10 +3,14 @@ and the search for blend weights. Used by the hybrid recommender."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Sequence
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
+
+from tailorwise.recommend.text import has_item_features
 
 NORMALIZERS = ("zscore", "minmax", "rank")
 # Tuned on a log scale between 1 (content placed at face value) and this (cold items
@@ -139,3 +143,18 @@ def unseen_mask(seen: sp.csr_matrix) -> np.ndarray:
     mask = np.ones(seen.shape, dtype=bool)
     mask[np.repeat(np.arange(seen.shape[0]), np.diff(seen.indptr)), seen.indices] = False
     return mask
+
+
+def components_to_fit(names: Sequence[str], defaults: bool, item_meta: pd.DataFrame) -> np.ndarray:
+    """Which of a hybrid's components to fit (a mask over ``names``): all, less ``content``
+    when it comes with the defaults and no item has text or categories, as in a store
+    without a catalog. Named explicitly, content raises a MissingDataError instead."""
+    if not defaults or "content" not in names or has_item_features(item_meta):
+        return np.ones(len(names), dtype=bool)
+    warnings.warn(
+        "hybrid: no item has a title, text or categories, so the default blend leaves out "
+        "its content component (items nobody has interacted with are not recommended)",
+        UserWarning,
+        stacklevel=5,
+    )
+    return np.array([n != "content" for n in names])

