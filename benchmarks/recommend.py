@@ -335,27 +335,28 @@ def write_outputs(
         *als_table(speeds),
         "",
     ]
+    block_docs: list[dict[str, Any]] = [
+        {
+            "dataset": b.dataset,
+            "protocol": b.protocol,
+            "load": b.load,
+            "comparison": b.comparison,
+            "sequential": b.sequential,
+            "runs": [r.summary() for r in b.runs],
+        }
+        for b in blocks
+    ]
     payload = {
         "meta": meta,
         "datasets": sizes,
         "als_speed": speeds,
         "eval_time": evals,
-        "blocks": [
-            {
-                "dataset": b.dataset,
-                "protocol": b.protocol,
-                "load": b.load,
-                "comparison": b.comparison,
-                "sequential": b.sequential,
-                "runs": [r.summary() for r in b.runs],
-            }
-            for b in blocks
-        ],
+        "blocks": block_docs,
     }
     md += [
         "## The default model: best across data sets, by validation",
         "",
-        *default_table(payload["blocks"]),
+        *default_table(block_docs),
         "",
     ]
     for b in blocks:

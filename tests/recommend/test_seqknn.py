@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -71,8 +73,9 @@ def test_the_item_that_follows_the_latest_one_ranks_first() -> None:
     [("window", 0), ("decay", 0.0), ("recency", 1.5), ("backward", -1.0), ("alpha", 2.0)],
 )
 def test_bad_parameters_are_refused(param: str, value: float, ml_small: Interactions) -> None:
+    params: dict[str, Any] = {param: value}  # the parameter's name is only known at run time
     with pytest.raises(ConfigError, match=param):
-        SequentialKNNRecommender(**{param: value}).fit(ml_small)
+        SequentialKNNRecommender(**params).fit(ml_small)
 
 
 def test_beats_ease_on_next_item_prediction(ml_split: Split) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from typing import TypedDict
 
 import numpy as np
 import pytest
@@ -15,7 +16,24 @@ from tailorwise.recommend.sequential import GRURecommender, SequentialRecommende
 from tailorwise.recommend.torch_utils import user_sequences, user_windows
 from tests.contracts.recommender_contract import RecommenderContract
 
-FAST = {"embedding_dim": 32, "max_len": 50, "epochs": 2, "batch_size": 128, "lr": 5e-3, "seed": 1}
+
+class FastParams(TypedDict):
+    embedding_dim: int
+    max_len: int
+    epochs: int
+    batch_size: int
+    lr: float
+    seed: int
+
+
+FAST: FastParams = {
+    "embedding_dim": 32,
+    "max_len": 50,
+    "epochs": 2,
+    "batch_size": 128,
+    "lr": 5e-3,
+    "seed": 1,
+}
 
 
 class TestSASRec(RecommenderContract):
@@ -36,14 +54,16 @@ class TestGRU4Rec(RecommenderContract):
 
 def test_same_seed_same_scores(ml_small: Interactions) -> None:
     users = np.arange(10)
-    a = SequentialRecommender(**{**FAST, "epochs": 1}).fit(ml_small)._scores(users)
-    b = SequentialRecommender(**{**FAST, "epochs": 1}).fit(ml_small)._scores(users)
+    a = SequentialRecommender(**(FAST | {"epochs": 1})).fit(ml_small)._scores(users)
+    b = SequentialRecommender(**(FAST | {"epochs": 1})).fit(ml_small)._scores(users)
     np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("model", [SequentialRecommender, GRURecommender])
-def test_scores_depend_on_the_order_of_history(ml_small: Interactions, model: type) -> None:
-    fitted = model(**{**FAST, "epochs": 1}).fit(ml_small)
+def test_scores_depend_on_the_order_of_history(
+    ml_small: Interactions, model: type[SequentialRecommender]
+) -> None:
+    fitted = model(**(FAST | {"epochs": 1})).fit(ml_small)
     counts = np.bincount(ml_small.user_idx)
     user = int(np.flatnonzero((counts >= 5) & (counts <= FAST["max_len"]))[0])  # whole history fits
     rows = np.flatnonzero(ml_small.user_idx == user)
@@ -57,7 +77,7 @@ def test_scores_depend_on_the_order_of_history(ml_small: Interactions, model: ty
 
 
 def test_reason_names_the_last_item(ml_small: Interactions) -> None:
-    model = SequentialRecommender(**{**FAST, "epochs": 1}).fit(ml_small)
+    model = SequentialRecommender(**(FAST | {"epochs": 1})).fit(ml_small)
     user = str(ml_small.users.external[0])
     last = model.seqs_[0, -1] - 1
     title = str(ml_small.item_meta["title"].iloc[last])
@@ -67,7 +87,7 @@ def test_reason_names_the_last_item(ml_small: Interactions) -> None:
 
 
 def test_sampled_loss_and_early_stopping(ml_split: Split) -> None:
-    model = SequentialRecommender(**{**FAST, "epochs": 3}, loss="sampled", n_negatives=64)
+    model = SequentialRecommender(**(FAST | {"epochs": 3}), loss="sampled", n_negatives=64)
     model.fit_validated(ml_split.train, ml_split.validation, patience=1)
     assert 1 <= model.best_epoch_ <= 3
     assert np.isfinite(model._scores(np.arange(5))).all()

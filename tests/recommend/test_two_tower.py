@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,18 @@ from tailorwise.recommend.hybrid import HybridRecommender
 from tailorwise.recommend.two_tower import ANONYMOUS, TwoTowerRecommender
 from tests.contracts.recommender_contract import RecommenderContract
 
-FAST = {
+
+class FastParams(TypedDict):
+    embedding_dim: int
+    epochs: int
+    max_history: int
+    batch_size: int
+    lr: float
+    seed: int
+    device: str
+
+
+FAST: FastParams = {
     "embedding_dim": 32,
     "epochs": 2,
     "max_history": 10,
@@ -41,8 +53,8 @@ class TestTwoTower(RecommenderContract):
 
 
 def test_same_seed_same_scores(ml_small: Interactions) -> None:
-    a = TwoTowerRecommender(**{**FAST, "epochs": 1}).fit(ml_small)._scores(np.arange(10))
-    b = TwoTowerRecommender(**{**FAST, "epochs": 1}).fit(ml_small)._scores(np.arange(10))
+    a = TwoTowerRecommender(**(FAST | {"epochs": 1})).fit(ml_small)._scores(np.arange(10))
+    b = TwoTowerRecommender(**(FAST | {"epochs": 1})).fit(ml_small)._scores(np.arange(10))
     np.testing.assert_array_equal(a, b)
 
 
@@ -169,7 +181,7 @@ def test_fits_and_recommends_on_online_retail(retail: Interactions) -> None:
     """Online Retail items have descriptions but no categories: the benchmark crashed on it."""
     assert retail.item_meta[C.categories].isna().all()
     data = retail.subset(retail.user_idx < 300)
-    model = TwoTowerRecommender(**{**FAST, "epochs": 1}).fit(data)
+    model = TwoTowerRecommender(**(FAST | {"epochs": 1})).fit(data)
     user = str(data.users.external[0])
     assert len(model.recommend([user], k=10).items_of(user)) == 10
     france = model.recommend(["new"], k=10, attributes={"new": {"country": "France"}})
@@ -181,7 +193,7 @@ def test_hybrid_places_cold_items_by_the_two_tower() -> None:
     item for a space fan among the top items, with the two-tower's reason."""
     data = _two_worlds()
     tower = {"embedding_dim": 16, "epochs": 30, "batch_size": 64, "seed": 0}
-    parts = [{"name": "popular"}, {"name": "two_tower", "params": tower}]
+    parts: list[dict[str, Any]] = [{"name": "popular"}, {"name": "two_tower", "params": tower}]
     model = HybridRecommender(components=parts, weights=[0.5, 0.5], cold_factor=1.0).fit(data)
     assert model.cold_capable_.tolist() == [False, True]
     recs = model.recommend(["u0"], k=5).for_user("u0")
