@@ -113,6 +113,31 @@ def test_evaluate_prints_the_metric_table(workdir: Path) -> None:
     assert "half_life_days" in result.stdout
 
 
+def test_default_model_trains_on_reviews_without_a_catalog(
+    shared_data: Callable[[str], Path], tmp_path: Path
+) -> None:
+    """Amazon's review file has no item titles or categories: the default model still
+    trains, says in one line what it left out, and recommends."""
+    reviews = shared_data("amazon-reviews-2014-musical-instruments-5core")
+    path = str(reviews / "Musical_Instruments_5.json.gz")
+    assert run("ingest", path, "--format", "amazon-reviews", cwd=tmp_path).returncode == 0
+    train = run("train", cwd=tmp_path)
+    assert train.returncode == 0, train.stderr
+    assert f"trained {DEFAULT_MODEL} on 10,261 user-item pairs" in train.stdout
+    assert "warning: hybrid: no item has a title, text or categories" in train.stderr
+    assert "UserWarning" not in train.stderr and ".py:" not in train.stderr
+    recs = run("recommend", "A2IBPI20UZIR0U", "-k", "5", cwd=tmp_path)
+    assert recs.returncode == 0, recs.stderr
+    rows = [line.split("│") for line in recs.stdout.splitlines() if line.startswith("│")]
+    assert [r[1].strip() for r in rows] == ["1", "2", "3", "4", "5"], recs.stdout
+    assert any("because you liked" in r[-2] for r in rows), recs.stdout
+    content = run("train", "--model", "content", cwd=tmp_path)
+    assert content.returncode == 1
+    assert (
+        "error: content: no item in the catalog has a title, text or categories" in content.stderr
+    )
+
+
 def test_default_model_is_registered() -> None:
     assert DEFAULT_MODEL in model_names()
     assert resolve_config(None, None).model.name == DEFAULT_MODEL

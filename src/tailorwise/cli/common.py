@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
@@ -36,12 +37,19 @@ def opened_store(db: str | None) -> Iterator[DataStore]:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Show a TailorwiseError as a clear message and exit 1, without a traceback."""
-    try:
-        yield
-    except TailorwiseError as exc:
-        err_console.print(Text.assemble(("error: ", "bold red"), str(exc)), soft_wrap=True)
-        raise typer.Exit(1) from exc
+    """Show a TailorwiseError as a clear message and exit 1, without a traceback; show a
+    warning as one line, without the file and line that raised it."""
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            yield
+        except TailorwiseError as exc:
+            err_console.print(Text.assemble(("error: ", "bold red"), str(exc)), soft_wrap=True)
+            raise typer.Exit(1) from exc
+
+
+def _show_warning(message: Warning | str, *_: Any, file: TextIO | None = None, **__: Any) -> None:
+    err_console.print(Text.assemble(("warning: ", "bold yellow"), str(message)), soft_wrap=True)
 
 
 @contextmanager

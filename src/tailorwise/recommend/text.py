@@ -57,7 +57,7 @@ def item_texts(meta: pd.DataFrame) -> list[str]:
 
 
 NO_FEATURES = (
-    "no item in the catalog has a title, text or categories that content features can be "
+    "content: no item in the catalog has a title, text or categories that content features can be "
     "made of; ingest an item catalog (or tags) first, or use a model that learns from "
     "interactions only, such as 'ease' or 'als'"
 )
