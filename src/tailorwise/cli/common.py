@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -48,7 +48,7 @@ def user_errors() -> Iterator[None]:
             raise typer.Exit(1) from exc
 
 
-def _show_warning(message: Warning | str, *_: Any, file: TextIO | None = None, **__: Any) -> None:
+def _show_warning(message: Warning | str, *_: Any, **__: Any) -> None:
     err_console.print(Text.assemble(("warning: ", "bold yellow"), str(message)), soft_wrap=True)
 
 
