@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -121,8 +122,8 @@ def test_minilm_loads_offline_and_embeds_meaningfully() -> None:
 
 @pytest.mark.parametrize("features", ["tfidf", "minilm"])
 def test_a_catalog_without_text_is_a_clear_error(
-    instruments_reviews: Interactions, features: str
+    instruments_reviews: Interactions, features: Literal["tfidf", "minilm"]
 ) -> None:
     """Amazon's review files carry no item titles or categories: nothing to compare."""
     with pytest.raises(MissingDataError, match="no item in the catalog has a title, text or"):
-        ContentRecommender(features=features).fit(instruments_reviews)  # type: ignore[arg-type]
+        ContentRecommender(features=features).fit(instruments_reviews)

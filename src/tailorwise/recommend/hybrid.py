@@ -171,13 +171,14 @@ class HybridRecommender(BaseRecommender):
             )
 
     def _choose(self, data: Interactions) -> None:
-        """``kept_`` (over ``configs()``) and ``configs_``: the components to fit on ``data``."""
+        """``kept_``, a mask over ``configs()``: the components to fit on ``data``."""
         names = [c.name for c in self.configs()]
-        self._keep(components_to_fit(names, self.components is None, data.item_meta))
+        self.kept_ = components_to_fit(names, self.components is None, data.item_meta)
 
-    def _keep(self, kept: np.ndarray) -> None:
-        self.kept_ = kept
-        self.configs_ = [c for c, k in zip(self.configs(), kept, strict=True) if k]
+    @property
+    def configs_(self) -> list[ModelConfig]:
+        """The configured components that ``kept_`` keeps."""
+        return [c for c, k in zip(self.configs(), self.kept_, strict=True) if k]
 
     # --- fitting --------------------------------------------------------
     def _fit_components(self, data: Interactions) -> list[Any]:
@@ -418,7 +419,7 @@ class HybridRecommender(BaseRecommender):
 
     def _set_state(self, state: dict[str, np.ndarray]) -> None:
         # artifacts saved before ``kept`` existed fitted every configured component
-        self._keep(state.get("kept", np.ones(len(self.configs()), dtype=bool)).astype(bool))
+        self.kept_ = state.get("kept", np.ones(len(self.configs()), dtype=bool)).astype(bool)
         components = [c.build() for c in self.configs_]
         for i, c in enumerate(components):
             c.data_, c.seen_ = self.data_, self.seen_
