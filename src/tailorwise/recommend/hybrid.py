@@ -2,13 +2,8 @@
 
 Each component's scores are normalised per user over the items the user has
 not seen (z-score, min-max or rank), then blended with non-negative weights
-that sum to one. Weights are given, or tuned with Optuna on a validation set
-(``tune``); with ``weights=None``, ``fit`` tunes them on ``folds`` splits of
-its own training data (the mean metric over them), then refits every
-component on all of it. ``holdout`` picks those splits: ``"last"`` holds out
-each user's latest items (what next-item use and a leave-last-out evaluation
-need), ``"random"`` a random 10% of each user's items (what a random
-per-user evaluation measures).
+that sum to one. Weights are given, or tuned with Optuna (``tune``, or ``fit``
+with ``weights=None``; see ``hybrid_tuning``).
 
 Cold items (no positive training interaction) get no useful score from
 collaborative components. Components that score items by their features
@@ -25,28 +20,28 @@ component, cold items keep the blend.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 import numpy as np
-import scipy.sparse as sp
 
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
-from tailorwise.evaluate.metrics import ACCURACY, accuracy_at, hit_matrix
-from tailorwise.evaluate.split import leave_last_out, random_per_user
+from tailorwise.evaluate.metrics import ACCURACY
 from tailorwise.recommend.base import BATCH, BaseRecommender
 from tailorwise.recommend.blend import (
     MAX_COLD_FACTOR,
     NORMALIZERS,
     components_to_fit,
     normalize_scores,
-    optimise_weights,
     place_cold,
     unseen_mask,
     weighted_sum,
 )
+from tailorwise.recommend.hybrid_tuning import TuneResult, inner_splits, search
 from tailorwise.recommend.registry import ModelConfig
+
+# TuneResult, what ``tune`` returns, lives in hybrid_tuning and is re-exported here
+__all__ = ["DEFAULT_COMPONENTS", "HOLDOUTS", "HybridRecommender", "TuneResult"]
 
 # The default blend, and the hybrid the benchmark measures (benchmarks/recommend.py,
 # docs/BENCHMARKS.md): the sequential kNN for what comes next, EASE, item-kNN and ALS
@@ -61,44 +56,6 @@ DEFAULT_COMPONENTS: list[dict[str, Any]] = [
     {"name": "content"},
 ]
 HOLDOUTS = ("last", "random")
-MAX_TUNE_USERS = (
-    3000  # validation users sampled for tuning, to bound memory (users x items x parts)
-)
-
-
-class _Fitted(NamedTuple):
-    """What ``_adopt`` derives from one training set, besides the weights."""
-
-    data: Interactions
-    seen: sp.csr_matrix
-    components: list[Any]
-    cold: np.ndarray
-    cold_capable: np.ndarray
-
-
-@dataclass(frozen=True)
-class _Fold:
-    """One tuning holdout: components fitted on its train part, the sampled
-    validation users, their normalised component scores and their truth."""
-
-    fitted: _Fitted
-    users: np.ndarray
-    parts: np.ndarray
-    truth: sp.csr_matrix
-    n_rel: np.ndarray
-    allowed: np.ndarray
-
-
-@dataclass(frozen=True)
-class TuneResult:
-    """Tuned weights, their validation score, and each component's score alone."""
-
-    weights: list[float]
-    cold_factor: float
-    value: float
-    single: dict[str, float]
-    metric: str
-    k: int
 
 
 class HybridRecommender(BaseRecommender):
@@ -198,8 +155,8 @@ class HybridRecommender(BaseRecommender):
             weights = np.asarray(self.weights, dtype=np.float64)[self.kept_]
             factor = 1.0 if self.cold_factor is None else self.cold_factor
         else:
-            result = self._search(
-                self._inner_splits(data), self.metric, self.k, self.n_trials, keep_last=False
+            result = search(
+                self, self._inner_splits(data), self.metric, self.k, self.n_trials, keep_last=False
             )[0]
             weights = np.asarray(result.weights, dtype=np.float64)
             factor = result.cold_factor
@@ -207,24 +164,8 @@ class HybridRecommender(BaseRecommender):
         self._adopt(data, self._fit_components(data), weights, factor)
 
     def _inner_splits(self, data: Interactions) -> list[tuple[Interactions, Interactions]]:
-        """(train, validation) pairs within ``data`` for tuning the weights (see ``holdout``).
-
-        One holdout of 943 users moved the tuned weights enough to lose 4% on
-        MovieLens 100K's validation while gaining 4% on the holdout itself;
-        averaging ``folds`` holdouts keeps the blend from fitting that noise.
-        With ``"last"``, fold f holds out each user's (f+1)-th latest item and
-        trains on the items before it; with ``"random"``, fold f is a random
-        10% of each user's items (seed + f).
-        """
-        if self.holdout == "random":
-            cuts = (random_per_user(data, 0.1, 0.0, seed=self.seed + f) for f in range(self.folds))
-            return [(cut.train, cut.validation) for cut in cuts]
-        pairs, rest = [], data
-        for _ in range(self.folds):
-            cut = leave_last_out(rest)
-            pairs.append((cut.train_validation(), cut.test))
-            rest = cut.train_validation()
-        return pairs
+        """(train, validation) pairs within ``data`` for tuning the weights (see ``holdout``)."""
+        return inner_splits(data, self.holdout, self.folds, self.seed)
 
     def _adopt(
         self,
@@ -259,8 +200,12 @@ class HybridRecommender(BaseRecommender):
         """
         self._check_params()
         self._choose(train)
-        result, components = self._search(
-            [(train, validation)], metric or self.metric, k or self.k, n_trials or self.n_trials
+        result, components = search(
+            self,
+            [(train, validation)],
+            metric or self.metric,
+            k or self.k,
+            n_trials or self.n_trials,
         )
         weights = np.zeros(len(self.kept_))  # one per configured component, 0 if left out
         weights[self.kept_] = result.weights
@@ -268,69 +213,6 @@ class HybridRecommender(BaseRecommender):
         self.cold_factor = result.cold_factor
         self._adopt(train, components, result.weights, result.cold_factor)
         return result
-
-    def _fold(
-        self, train: Interactions, validation: Interactions, max_users: int, keep: bool
-    ) -> _Fold:
-        """Components fitted on ``train`` and their scores for (a sample of) the validation
-        users. Scoring a blend needs only the scores, so the components are kept only if
-        ``keep``: three folds' EASE matrices made the peak 1.9 GiB on ML latest-small."""
-        self.components_ = []  # the previous fold's, freed before these are fitted
-        self._adopt(train, self._fit_components(train), np.ones(len(self.configs_)))
-        truth = validation.matrix()
-        users = np.flatnonzero(np.diff(truth.indptr) > 0)
-        if len(users) > max_users:
-            rng = np.random.default_rng(self.seed)
-            users = np.sort(rng.choice(users, max_users, replace=False))
-        allowed = np.ones(train.n_items, dtype=bool)
-        allowed[train.hidden_items()] = False
-        parts = self._parts(users) if len(users) else np.zeros((0, 0, 0), np.float32)
-        components = self.components_ if keep else []
-        fitted = _Fitted(self.data_, self.seen_, components, self.cold_, self.cold_capable_)
-        return _Fold(fitted, users, parts, truth[users], np.diff(truth.indptr)[users], allowed)
-
-    def _search(
-        self,
-        pairs: list[tuple[Interactions, Interactions]],
-        metric: str,
-        k: int,
-        n_trials: int,
-        keep_last: bool = True,
-    ) -> tuple[TuneResult, list[Any]]:
-        """Weights (and cold factor) with the best mean ``metric`` over the (train, validation)
-        pairs; returns them and the components of the last pair (empty unless ``keep_last``)."""
-        per_fold = max(1, MAX_TUNE_USERS // len(pairs))
-        folds = [
-            self._fold(t, v, per_fold, keep_last and i == len(pairs) - 1)
-            for i, (t, v) in enumerate(pairs)
-        ]
-        folds = [f for f in folds if len(f.users)]
-        names = [f"w{i}_{c.name}" for i, c in enumerate(self.configs_)]
-        fixed = 1.0 if self.cold_factor is None else self.cold_factor
-        if not folds:  # nothing to tune on: equal weights
-            equal = [1.0 / len(names)] * len(names)
-            return TuneResult(equal, fixed, float("nan"), {}, metric, k), self.components_
-
-        def score(weights: np.ndarray, factor: float) -> float:
-            values = []
-            for fold in folds:
-                self.data_, self.seen_, self.components_, self.cold_, self.cold_capable_ = (
-                    fold.fitted
-                )
-                self.cold_factor_ = factor if self.cold_factor is None else self.cold_factor
-                top = self._top(fold.users, fold.parts, weights, fold.allowed, k)
-                hits = hit_matrix(top, fold.truth)
-                values.append(float(accuracy_at(hits, fold.n_rel, k)[metric].mean()))
-            return float(np.mean(values))
-
-        tune_cold = self.cold_factor is None and any(
-            f.fitted.cold_capable.any() and f.fitted.cold.any() for f in folds
-        )
-        best, factor, value, single = optimise_weights(
-            score, names, n_trials, self.seed, self.verbose, tune_cold
-        )
-        factor = factor if tune_cold else fixed
-        return TuneResult(best, factor, value, single, metric, k), folds[-1].fitted.components
 
     # --- scoring --------------------------------------------------------
     def _parts(self, user_idx: np.ndarray) -> np.ndarray:
