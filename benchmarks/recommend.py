@@ -145,7 +145,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--epochs",
         type=int,
         default=3,
-        help="epochs of every deep model (3 is RecTools SASRec's default)",
+        help="epochs of every deep model; ours stop early within it (3 is RecTools SASRec's default)",
     )
     p.add_argument("--max-len", type=int, default=50, help="sequence length, ours and RecTools'")
     p.add_argument(

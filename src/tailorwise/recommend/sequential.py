@@ -10,11 +10,16 @@ against ``n_negatives`` uniformly sampled items shared by the batch
 embeddings are tied. A user's score for an item is the last hidden state
 dotted with the item's embedding.
 
-``fit`` trains for ``epochs``. ``fit_validated(train, validation)`` trains on
-``train`` and stops when NDCG@10 on ``validation`` (full ranking, training
-items excluded) has not improved for ``patience`` evaluations, keeping the
-best weights; its ``best_epoch_`` is the epoch count to use when refitting
-on train + validation.
+How long to train depends on the data: at a fixed batch size, ten epochs
+underfit MovieLens and overfit Amazon's small 5-core reviews (best at two).
+So by default (``early_stopping=True``) ``fit`` holds out each user's last
+positive item (users with three events or more; at most ``MAX_STOP_USERS``
+of them are scored; see ``torch_utils.stopping_split``), trains on the rest for up to ``epochs`` epochs, stops
+when NDCG@10 on the held-out items has not improved for ``patience``
+epochs, and then refits on all of the data for the best epoch count
+(``best_epoch_``). With ``early_stopping=False`` it trains exactly
+``epochs``. ``fit_validated(train, validation)`` stops on a validation set
+of the caller's and keeps the best weights, without a refit.
 """
 
 from __future__ import annotations
@@ -117,6 +122,8 @@ class SequentialRecommender(BaseRecommender):
     """SASRec-style next-item model; ``encoder="gru"`` swaps in a GRU (see GRURecommender)."""
 
     name = "sasrec"
+    best_epoch_: int  # epochs trained, or chosen by early stopping
+    validation_ndcg_: list[float]  # NDCG@10 after each epoch, when stopping early
 
     def __init__(
         self,
@@ -129,14 +136,16 @@ class SequentialRecommender(BaseRecommender):
         # Validation NDCG@10 at 10 epochs, leave-last-out (ML-100K, ML latest-small, Online
         # Retail): batch 128 gave 0.0799 / 0.0321 / 0.0351, batch 32 0.0973 / 0.0529 / 0.0522
         # (4x the steps per epoch; 16 on both MovieLens sets and 64 on latest-small were worse).
-        # On Amazon's small 5-core reviews batch 128 did better (0.0434 vs 0.0387): a fixed
-        # epoch budget suits one size of data; see docs/BENCHMARKS.md.
+        # On Amazon's small 5-core reviews batch 128 did better at 10 epochs (0.0434 vs
+        # 0.0387); batch 32 overfits there by epoch 3, which early stopping catches (0.0436).
         batch_size: int = 32,
         lr: float = 3e-3,  # chosen on validation (ML-100K and latest-small, leave-last-out)
         weight_decay: float = 0.0,
         loss: Loss = "softmax",
         n_negatives: int = 256,
         encoder: Encoder = "transformer",
+        early_stopping: bool = True,
+        patience: int = 3,
         device: str = "auto",
         seed: int = 0,
         verbose: bool = False,
@@ -153,13 +162,15 @@ class SequentialRecommender(BaseRecommender):
         self.loss = loss
         self.n_negatives = n_negatives
         self.encoder = encoder
+        self.early_stopping = early_stopping
+        self.patience = patience
         self.device = device
         self.seed = seed
         self.verbose = verbose
 
     def _check_params(self) -> None:
-        positive = ("embedding_dim", "n_layers", "n_heads", "max_len", "batch_size", "n_negatives")
-        tu.check_training_params(self, positive, ("softmax", "sampled"))
+        positive = "embedding_dim n_layers n_heads max_len batch_size n_negatives patience"
+        tu.check_training_params(self, tuple(positive.split()), ("softmax", "sampled"))
         if self.encoder not in ("transformer", "gru"):
             raise ConfigError(
                 f"{self.name}: encoder must be 'transformer' or 'gru', got {self.encoder!r}"
@@ -173,7 +184,17 @@ class SequentialRecommender(BaseRecommender):
 
     # --- training -------------------------------------------------------
     def _fit(self, data: Interactions) -> None:
-        self._train(data, None, 0)
+        stopping = tu.stopping_split(data, self.seed) if self.early_stopping else None
+        if stopping is None:
+            self._train(data, None, 0, self.epochs)
+            return
+        inner, held_out = stopping
+        self.data_, self.seen_ = inner, inner.seen()  # the held-out items must stay rankable
+        self._train(inner, held_out, self.patience, self.epochs, "finding the epochs")
+        best = self.best_epoch_
+        self.data_, self.seen_ = data, data.seen()
+        self._train(data, None, 0, best, "refit")
+        self.best_epoch_ = best
 
     def fit_validated(
         self, data: Interactions, validation: Interactions, patience: int = 3
@@ -183,7 +204,7 @@ class SequentialRecommender(BaseRecommender):
         if len(data) == 0:
             raise InvalidRequestError(f"{self.name}: no interactions to fit on")
         self.data_, self.seen_ = data, data.seen()
-        self._train(data, validation, patience)
+        self._train(data, validation, patience, self.epochs)
         return self
 
     def _build(self, n_items: int) -> _Net:
@@ -197,7 +218,15 @@ class SequentialRecommender(BaseRecommender):
             self.encoder,
         )
 
-    def _train(self, data: Interactions, validation: Interactions | None, patience: int) -> None:
+    def _train(
+        self,
+        data: Interactions,
+        validation: Interactions | None,
+        patience: int,
+        epochs: int,
+        stage: str = "",
+    ) -> None:
+        """Train a fresh net for ``epochs``; with ``validation``, stop early and keep the best."""
         self.device_ = tu.resolve_device(self.device)
         self.seqs_ = tu.user_sequences(data, self.max_len)
         train_seqs = tu.user_windows(data, self.max_len + 1)
@@ -209,26 +238,22 @@ class SequentialRecommender(BaseRecommender):
                 self.net_.parameters(), lr=self.lr, weight_decay=self.weight_decay
             )
             rng = np.random.default_rng(self.seed)
-            best, best_state, waited = -1.0, tu.state_to_numpy(self.net_), 0
-            self.best_epoch_ = self.epochs
-            with tu.progress(self.verbose, self.name) as bar:
-                task = bar.add_task(self.name, total=self.epochs, info="")
-                for epoch in range(1, self.epochs + 1):
-                    loss = self._epoch(train_seqs, opt, rng)
-                    info = f"loss {loss:.4f}"
+            stopper = tu.EarlyStopping(patience, epochs, best_state=tu.state_to_numpy(self.net_))
+            label = f"{self.name}: {stage}" if stage else self.name
+            with tu.progress(self.verbose, label) as bar:
+                task = bar.add_task(label, total=epochs, info="")
+                for epoch in range(1, epochs + 1):
+                    info = f"loss {self._epoch(train_seqs, opt, rng):.4f}"
+                    stop = evaluate is not None and stopper.update(epoch, evaluate(), self.net_)
                     if evaluate is not None:
-                        score = evaluate()
-                        info += f"  val ndcg@10 {score:.4f}"
-                        if score > best:
-                            best, best_state, waited = score, tu.state_to_numpy(self.net_), 0
-                            self.best_epoch_ = epoch
-                        else:
-                            waited += 1
+                        info += f"  val ndcg@10 {stopper.curve[-1]:.4f}"
                     bar.update(task, advance=1, info=info)
-                    if evaluate is not None and waited >= patience:
+                    if stop:
                         break
             if evaluate is not None:
-                self.net_.load_state_dict(tu.numpy_to_state(best_state))
+                self.net_.load_state_dict(tu.numpy_to_state(stopper.best_state))
+                self.validation_ndcg_ = stopper.curve
+            self.best_epoch_ = stopper.best_epoch
         self.net_.eval()
 
     def _epoch(
@@ -328,6 +353,8 @@ class GRURecommender(SequentialRecommender):
         weight_decay: float = 0.0,
         loss: Loss = "softmax",
         n_negatives: int = 256,
+        early_stopping: bool = True,
+        patience: int = 3,
         device: str = "auto",
         seed: int = 0,
         verbose: bool = False,
@@ -345,6 +372,8 @@ class GRURecommender(SequentialRecommender):
             loss,
             n_negatives,
             "gru",
+            early_stopping,
+            patience,
             device,
             seed,
             verbose,
