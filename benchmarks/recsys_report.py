@@ -124,7 +124,8 @@ def block_table(block: Block) -> list[str]:
                     fmt(r.val_ndcg),
                     str(r.n_trials),
                     fmt(r.tune_seconds, 1),
-                    _params(r.best_params),
+                    _params(r.best_params)
+                    + ("" if r.best_epoch is None else f"; stopped early: {r.best_epoch} epochs"),
                 ]
             )
             + " |"

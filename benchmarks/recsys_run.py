@@ -69,6 +69,7 @@ class ModelRun:
     tune_seconds: float = 0.0
     fit_seconds: float = float("nan")
     peak_mib: float = float("nan")
+    best_epoch: int | None = None  # the epochs the final fit chose, for models that stop early
     result: EvaluationResult | None = None
 
     def summary(self) -> dict[str, Any]:
@@ -85,6 +86,7 @@ class ModelRun:
             "tune_seconds": round(self.tune_seconds, 2),
             "fit_seconds": self.fit_seconds,
             "peak_mib": self.peak_mib,
+            "best_epoch": self.best_epoch,
             "eval_seconds": None if r is None else r.seconds,
             "users": None if r is None else r.n_users,
             "metrics": metrics,
@@ -152,6 +154,8 @@ def run_registered(
         with PeakRSS() as mem:
             model.fit(split.train_validation())
         run.fit_seconds, run.peak_mib = time.perf_counter() - start, mem.peak_mib
+        if getattr(model, "early_stopping", False):
+            run.best_epoch = int(model.best_epoch_)
         run.result = evaluate(model, split, "test", ks=cfg.ks, fit_seconds=run.fit_seconds)
     except Exception as exc:
         run.status, run.message = "failed", f"{type(exc).__name__}: {exc}"

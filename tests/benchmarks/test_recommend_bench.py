@@ -18,7 +18,7 @@ sys.path[:0] = [str(BENCH), str(BENCH / "peers")]
 from recommend import write_outputs  # noqa: E402
 from recsys_data import write_split  # noqa: E402
 from recsys_peers import PEERS, PEERS_PYTHON  # noqa: E402
-from recsys_report import Block, compare  # noqa: E402
+from recsys_report import Block, block_table, compare  # noqa: E402
 from recsys_run import BenchConfig, ModelRun, run_rectools_peer, run_registered  # noqa: E402
 
 CFG = BenchConfig(trials=1, deep_trials=1, epochs=1, max_len=20, ks=(5, 10))
@@ -81,6 +81,15 @@ def test_ours_and_inprocess_peers_on_identical_split(
     payload = json.loads(out.read_text())
     assert {r["model"] for r in payload["blocks"][0]["runs"]} == set(by)
     assert "| ease_reference | peer |" in out.with_suffix(".md").read_text()
+
+
+def test_the_epochs_early_stopping_chose_are_reported(ml_split: Split) -> None:
+    run = _run("gru4rec", "ours", ml_split, {})
+    assert run.best_epoch == CFG.epochs  # one epoch allowed, one chosen
+    assert _run("ease", "ours", ml_split, {}).best_epoch is None
+    table = "\n".join(block_table(Block("ml-slice", ml_split.protocol, [run])))
+    assert f"stopped early: {CFG.epochs} epochs" in table
+    assert run.summary()["best_epoch"] == CFG.epochs
 
 
 def test_model_that_does_not_import_is_skipped(
