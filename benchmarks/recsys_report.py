@@ -125,7 +125,11 @@ def block_table(block: Block) -> list[str]:
                     str(r.n_trials),
                     fmt(r.tune_seconds, 1),
                     _params(r.best_params)
-                    + ("" if r.best_epoch is None else f"; stopped early: {r.best_epoch} epochs"),
+                    + (
+                        ""
+                        if r.best_epoch is None
+                        else f"; early stopping chose {r.best_epoch} epochs"
+                    ),
                 ]
             )
             + " |"

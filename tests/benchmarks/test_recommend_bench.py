@@ -88,7 +88,7 @@ def test_the_epochs_early_stopping_chose_are_reported(ml_split: Split) -> None:
     assert run.best_epoch == CFG.epochs  # one epoch allowed, one chosen
     assert _run("ease", "ours", ml_split, {}).best_epoch is None
     table = "\n".join(block_table(Block("ml-slice", ml_split.protocol, [run])))
-    assert f"stopped early: {CFG.epochs} epochs" in table
+    assert f"early stopping chose {CFG.epochs} epochs" in table
     assert run.summary()["best_epoch"] == CFG.epochs
 
 
