@@ -13,11 +13,11 @@ dotted with the item's embedding.
 How long to train depends on the data: at a fixed batch size, ten epochs
 underfit MovieLens and overfit Amazon's small 5-core reviews (best at two).
 So by default (``early_stopping=True``) ``fit`` holds out each user's last
-positive item (users with three events or more; at most ``MAX_STOP_USERS``
-of them are scored; see ``torch_utils.stopping_split``), trains on the rest for up to ``epochs`` epochs, stops
-when NDCG@10 on the held-out items has not improved for ``patience``
-epochs, and then refits on all of the data for the best epoch count
-(``best_epoch_``). With ``early_stopping=False`` it trains exactly
+positive item (``torch_utils.stopping_split``: users with three events or
+more, at most ``MAX_STOP_USERS`` of them scored), trains on the rest for up
+to ``epochs`` epochs, stops when NDCG@10 on the held-out items has not
+improved for ``patience`` epochs, and then refits on all of the data for the
+best epoch count (``best_epoch_``). With ``early_stopping=False`` it trains exactly
 ``epochs``. ``fit_validated(train, validation)`` stops on a validation set
 of the caller's and keeps the best weights, without a refit.
 """
@@ -189,10 +189,11 @@ class SequentialRecommender(BaseRecommender):
             self._train(data, None, 0, self.epochs)
             return
         inner, held_out = stopping
+        full = self.data_, self.seen_
         self.data_, self.seen_ = inner, inner.seen()  # the held-out items must stay rankable
         self._train(inner, held_out, self.patience, self.epochs, "finding the epochs")
         best = self.best_epoch_
-        self.data_, self.seen_ = data, data.seen()
+        self.data_, self.seen_ = full
         self._train(data, None, 0, best, "refit")
         self.best_epoch_ = best
 
