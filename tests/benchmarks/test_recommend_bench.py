@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tailorwise.evaluate.split import Split
+from tailorwise.evaluate.tuning import defaults_in
 from tailorwise.recommend.registry import REGISTRY
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
@@ -19,7 +20,13 @@ from recommend import write_outputs  # noqa: E402
 from recsys_data import write_split  # noqa: E402
 from recsys_peers import PEERS, PEERS_PYTHON  # noqa: E402
 from recsys_report import Block, block_table, compare  # noqa: E402
-from recsys_run import BenchConfig, ModelRun, run_rectools_peer, run_registered  # noqa: E402
+from recsys_run import (  # noqa: E402
+    EXTRA_SPACES,
+    BenchConfig,
+    ModelRun,
+    run_rectools_peer,
+    run_registered,
+)
 
 CFG = BenchConfig(trials=1, deep_trials=1, epochs=1, max_len=20, ks=(5, 10))
 
@@ -90,6 +97,12 @@ def test_the_epochs_early_stopping_chose_are_reported(ml_split: Split) -> None:
     table = "\n".join(block_table(Block("ml-slice", ml_split.protocol, [run])))
     assert f"early stopping chose {CFG.epochs} epochs" in table
     assert run.summary()["best_epoch"] == CFG.epochs
+
+
+def test_the_one_deep_trial_is_each_models_defaults() -> None:
+    """Deep models get one trial: it must be their defaults, with nothing drawn."""
+    for name, space in EXTRA_SPACES.items():
+        assert set(defaults_in(name, space)) == set(space), name
 
 
 def test_model_that_does_not_import_is_skipped(

@@ -154,3 +154,10 @@ def test_the_first_trial_is_the_models_defaults(ml_split: Split) -> None:
         "trending", ml_split, n_trials=1, search_space={"half_life_days": space["half_life_days"]}
     )
     assert one.best_params == {"half_life_days": 14.0}
+
+
+def test_every_default_space_holds_its_models_defaults() -> None:
+    """Else the "defaults" trial would draw the missing parameters (sasrec's weight_decay 0.0
+    once lay outside a log range)."""
+    for name, space in SEARCH_SPACES.items():
+        assert set(defaults_in(name, space)) == set(space), name

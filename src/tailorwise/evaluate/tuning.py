@@ -106,7 +106,8 @@ SEARCH_SPACES: dict[str, dict[str, Param]] = {
         "n_layers": int_range(1, 3),
         "dropout": float_range(0.0, 0.5),
         "lr": float_range(1e-4, 1e-2, log=True),
-        "weight_decay": float_range(1e-6, 1e-2, log=True),
+        # linear from 0, so the default (no decay) is a point of the space and trial 0
+        "weight_decay": float_range(0.0, 0.1),
     },
     "gru4rec": {
         "embedding_dim": choice(32, 64, 128),
