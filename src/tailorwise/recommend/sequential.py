@@ -10,31 +10,22 @@ against ``n_negatives`` uniformly sampled items shared by the batch
 embeddings are tied. A user's score for an item is the last hidden state
 dotted with the item's embedding.
 
-How long to train depends on the data: at a fixed batch size, ten epochs
-underfit MovieLens and overfit Amazon's small 5-core reviews (best at two).
-So by default (``early_stopping=True``) ``fit`` holds out each user's last
-positive item (``torch_utils.stopping_split``: users with three events or
-more, at most ``MAX_STOP_USERS`` of them scored), trains on the rest for up
-to ``epochs`` epochs, stops when NDCG@10 on the held-out items has not
-improved for ``patience`` epochs, and then refits on all of the data for the
-best epoch count (``best_epoch_``). With ``early_stopping=False`` it trains exactly
-``epochs``. ``fit_validated(train, validation)`` stops on a validation set
-of the caller's and keeps the best weights, without a refit.
+``fit`` stops early by default: see ``torch_base`` (``early_stopping``,
+``patience``; ``epochs`` is the most it trains).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Literal, Self
+from typing import Literal
 
 import numpy as np
 import torch
 from torch import nn
 
 from tailorwise.data.interactions import Interactions
-from tailorwise.errors import ConfigError, InvalidRequestError
+from tailorwise.errors import ConfigError
 from tailorwise.recommend import torch_utils as tu
-from tailorwise.recommend.base import BaseRecommender, Filters
+from tailorwise.recommend.torch_base import Step, TorchRecommender
 
 Loss = Literal["softmax", "sampled"]
 Encoder = Literal["transformer", "gru"]
@@ -118,12 +109,11 @@ def _length_batches(seqs: np.ndarray, size: int, rng: np.random.Generator) -> li
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-class SequentialRecommender(BaseRecommender):
+class SequentialRecommender(TorchRecommender):
     """SASRec-style next-item model; ``encoder="gru"`` swaps in a GRU (see GRURecommender)."""
 
     name = "sasrec"
-    best_epoch_: int  # epochs trained, or chosen by early stopping
-    validation_ndcg_: list[float]  # NDCG@10 after each epoch, when stopping early
+    net_: _Net
 
     def __init__(
         self,
@@ -183,30 +173,11 @@ class SequentialRecommender(BaseRecommender):
         tu.resolve_device(self.device)
 
     # --- training -------------------------------------------------------
-    def _fit(self, data: Interactions) -> None:
-        stopping = tu.stopping_split(data, self.seed) if self.early_stopping else None
-        if stopping is None:
-            self._train(data, None, 0, self.epochs)
-            return
-        inner, held_out = stopping
-        full = self.data_, self.seen_
-        self.data_, self.seen_ = inner, inner.seen()  # the held-out items must stay rankable
-        self._train(inner, held_out, self.patience, self.epochs, "finding the epochs")
-        best = self.best_epoch_
-        self.data_, self.seen_ = full
-        self._train(data, None, 0, best, "refit")
-        self.best_epoch_ = best
-
-    def fit_validated(
-        self, data: Interactions, validation: Interactions, patience: int = 3
-    ) -> Self:
-        """Fit with early stopping on NDCG@10 over ``validation`` (same id maps as ``data``)."""
-        self._check_params()
-        if len(data) == 0:
-            raise InvalidRequestError(f"{self.name}: no interactions to fit on")
-        self.data_, self.seen_ = data, data.seen()
-        self._train(data, validation, patience, self.epochs)
-        return self
+    def _trainer(self, data: Interactions) -> Step:
+        self.seqs_ = tu.user_sequences(data, self.max_len)
+        windows = tu.user_windows(data, self.max_len + 1)
+        windows = windows[(windows > 0).sum(axis=1) >= 2]
+        return lambda opt, rng: self._epoch(windows, opt, rng)
 
     def _build(self, n_items: int) -> _Net:
         return _Net(
@@ -219,48 +190,9 @@ class SequentialRecommender(BaseRecommender):
             self.encoder,
         )
 
-    def _train(
-        self,
-        data: Interactions,
-        validation: Interactions | None,
-        patience: int,
-        epochs: int,
-        stage: str = "",
-    ) -> None:
-        """Train a fresh net for ``epochs``; with ``validation``, stop early and keep the best."""
-        self.device_ = tu.resolve_device(self.device)
-        self.seqs_ = tu.user_sequences(data, self.max_len)
-        train_seqs = tu.user_windows(data, self.max_len + 1)
-        train_seqs = train_seqs[(train_seqs > 0).sum(axis=1) >= 2]
-        evaluate = self._validation_scorer(validation) if validation is not None else None
-        with tu.seeded(self.seed):
-            self.net_ = self._build(data.n_items).to(self.device_)
-            opt = torch.optim.AdamW(
-                self.net_.parameters(), lr=self.lr, weight_decay=self.weight_decay
-            )
-            rng = np.random.default_rng(self.seed)
-            stopper = tu.EarlyStopping(patience, epochs, best_state=tu.state_to_numpy(self.net_))
-            label = f"{self.name}: {stage}" if stage else self.name
-            with tu.progress(self.verbose, label) as bar:
-                task = bar.add_task(label, total=epochs, info="")
-                for epoch in range(1, epochs + 1):
-                    info = f"loss {self._epoch(train_seqs, opt, rng):.4f}"
-                    stop = evaluate is not None and stopper.update(epoch, evaluate(), self.net_)
-                    if evaluate is not None:
-                        info += f"  val ndcg@10 {stopper.curve[-1]:.4f}"
-                    bar.update(task, advance=1, info=info)
-                    if stop:
-                        break
-            if evaluate is not None:
-                self.net_.load_state_dict(tu.numpy_to_state(stopper.best_state))
-                self.validation_ndcg_ = stopper.curve
-            self.best_epoch_ = stopper.best_epoch
-        self.net_.eval()
-
     def _epoch(
         self, seqs: np.ndarray, opt: torch.optim.Optimizer, rng: np.random.Generator
     ) -> float:
-        self.net_.train()
         total, count = 0.0, 0
         for rows in _length_batches(seqs, self.batch_size, rng):
             rows = rows[:, int((rows > 0).any(axis=0).argmax()) :]  # trim shared left padding
@@ -286,22 +218,6 @@ class SequentialRecommender(BaseRecommender):
         neg = neg.masked_fill(negatives[None, :] == target[:, None], float("-inf"))
         logits = torch.cat([pos, neg], dim=1)
         return nn.functional.cross_entropy(logits, torch.zeros_like(target))
-
-    def _validation_scorer(self, validation: Interactions) -> Callable[[], float]:
-        """NDCG@10 of the current weights on ``validation``, full ranking, seen items excluded."""
-        from tailorwise.evaluate.metrics import accuracy_at, hit_matrix
-
-        truth = validation.matrix()
-        users = np.flatnonzero(np.diff(truth.indptr) > 0)
-        n_relevant = np.diff(truth.indptr)[users]
-        allowed = self.allowed_items(Filters())
-
-        def evaluate() -> float:
-            self.net_.eval()
-            top, _ = self.top_k(users, 10, allowed)
-            return float(accuracy_at(hit_matrix(top, truth[users]), n_relevant, 10)["ndcg"].mean())
-
-        return evaluate
 
     # --- scoring --------------------------------------------------------
     @torch.no_grad()

@@ -17,7 +17,8 @@ it (none for their first: the attributes alone) with full-softmax
 cross-entropy over the catalog (``loss="softmax"``) or in-batch sampled
 softmax with the logQ popularity correction (``loss="in_batch"``). A batch
 is a group of whole users; the history means of all their positions come
-from one cumulative sum, with no Python loop per example.
+from one cumulative sum, with no Python loop per example. ``fit`` stops early
+by default, as the sequential models do (``torch_base``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from tailorwise.data.idmap import UnknownIdError
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import InvalidRequestError
 from tailorwise.recommend import torch_utils as tu
-from tailorwise.recommend.base import BaseRecommender, Filters, top_k_rows
+from tailorwise.recommend.base import Filters, top_k_rows
+from tailorwise.recommend.torch_base import Step, TorchRecommender
 from tailorwise.recommend.tower_features import UserEncoder, item_features
 from tailorwise.recommend.two_tower_serving import explain, merge_in_order
 from tailorwise.types import Recommendations
@@ -87,10 +89,11 @@ class _Towers(nn.Module):
         return h + self.user_mlp(h)
 
 
-class TwoTowerRecommender(BaseRecommender):
+class TwoTowerRecommender(TorchRecommender):
     """User tower over recent history and attributes, item tower over features (+ ids)."""
 
     name = "two_tower"
+    net_: _Towers
     scores_cold_users: ClassVar[bool] = True
     # Item ids start at zero: an untouched item is its features, which the hybrid may
     # use to place it (with no item features at all it scores like an average item).
@@ -99,7 +102,10 @@ class TwoTowerRecommender(BaseRecommender):
     def __init__(
         self,
         embedding_dim: int = 64,
-        epochs: int = 10,
+        # the most it trains: early stopping picks the count. Validation NDCG@10 by epoch
+        # (leave-last-out) is flat from epoch 5 to 20 on ML-100K (0.093-0.107) and still
+        # rising at 18 on Amazon's small 5-core reviews (0.045 at 5, 0.048 at 10, 0.063 at 18).
+        epochs: int = 30,
         batch_size: int = 2048,
         lr: float = 5e-3,
         weight_decay: float = 0.0,
@@ -108,6 +114,8 @@ class TwoTowerRecommender(BaseRecommender):
         max_text_features: int = 2048,
         loss: Loss = "softmax",
         use_item_ids: bool = True,
+        early_stopping: bool = True,
+        patience: int = 3,
         device: str = "auto",
         seed: int = 0,
         verbose: bool = False,
@@ -122,36 +130,31 @@ class TwoTowerRecommender(BaseRecommender):
         self.max_text_features = max_text_features
         self.loss = loss
         self.use_item_ids = use_item_ids
+        self.early_stopping = early_stopping
+        self.patience = patience
         self.device = device
         self.seed = seed
         self.verbose = verbose
 
     def _check_params(self) -> None:
-        positive = ("embedding_dim", "batch_size", "max_history", "max_text_features")
+        positive = ("embedding_dim", "batch_size", "max_history", "max_text_features", "patience")
         tu.check_training_params(self, positive, ("softmax", "in_batch"))
 
     # --- training -------------------------------------------------------
-    def _fit(self, data: Interactions) -> None:
-        self.device_ = tu.resolve_device(self.device)
+    def _prepare(self, data: Interactions) -> None:
         self.features_ = item_features(data.item_meta, self.max_text_features)
         self.encoder_ = UserEncoder.fit(data.user_features)
         self.user_x_ = self.encoder_.transform(data.user_features, data.n_users)
+
+    def _trainer(self, data: Interactions) -> Step:
         self.history_ = tu.user_sequences(data, self.max_history)
         seq, starts = _positives(data)
         counts = np.bincount(seq, minlength=data.n_items)
         log_q = torch.from_numpy(np.log(np.maximum(counts, 1) / max(len(seq), 1))).float()
-        with tu.seeded(self.seed):
-            self.net_ = self._build(data.n_items).to(self.device_)
-            opt = torch.optim.AdamW(
-                self.net_.parameters(), lr=self.lr, weight_decay=self.weight_decay
-            )
-            rng = np.random.default_rng(self.seed)
-            self.net_.train()
-            with tu.progress(self.verbose, self.name) as bar:
-                task = bar.add_task(self.name, total=self.epochs, info="")
-                for _ in range(self.epochs):
-                    loss = self._epoch(seq, starts, log_q.to(self.device_), opt, rng)
-                    bar.update(task, advance=1, info=f"loss {loss:.4f}")
+        log_q = log_q.to(self.device_)
+        return lambda opt, rng: self._epoch(seq, starts, log_q, opt, rng)
+
+    def _ready(self) -> None:
         self.net_.eval()
         self._cache()
 
