@@ -2,7 +2,8 @@
 
 How long to train depends on the data: at a fixed batch size, ten epochs
 underfit MovieLens and overfit Amazon's small 5-core reviews (best at two).
-So by default (``early_stopping=True``) ``fit`` holds out each user's last
+So with ``early_stopping=True`` (sasrec's and gru4rec's default; two_tower's
+is off) ``fit`` holds out each user's last
 positive item (``torch_utils.stopping_split``: users with three events or
 more, at most ``MAX_STOP_USERS`` of them scored), trains on the rest for up
 to ``epochs`` epochs, stops when NDCG@10 on the held-out items has not
