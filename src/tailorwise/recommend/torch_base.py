@@ -3,10 +3,9 @@
 How long to train depends on the data: at a fixed batch size, ten epochs
 underfit MovieLens and overfit Amazon's small 5-core reviews (best at two).
 So with ``early_stopping=True`` (sasrec's and gru4rec's default; two_tower's
-is off) ``fit`` holds out each user's last
-positive item (``torch_utils.stopping_split``: users with three events or
-more, at most ``MAX_STOP_USERS`` of them scored), trains on the rest for up
-to ``epochs`` epochs, stops when NDCG@10 on the held-out items has not
+is off) ``fit`` holds out each user's last positive item
+(``torch_utils.stopping_split``: users with three events or more, at most
+``MAX_STOP_USERS`` of them scored), trains on the rest for up to ``epochs`` epochs, stops when NDCG@10 on the held-out items has not
 improved for ``patience`` epochs, and then refits on all of the data for the
 best epoch count (``best_epoch_``). With ``early_stopping=False`` it trains
 exactly ``epochs``. ``fit_validated(train, validation)`` stops on a
