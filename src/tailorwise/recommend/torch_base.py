@@ -5,10 +5,11 @@ underfit MovieLens and overfit Amazon's small 5-core reviews (best at two).
 So with ``early_stopping=True`` (sasrec's and gru4rec's default; two_tower's
 is off) ``fit`` holds out each user's last positive item
 (``torch_utils.stopping_split``: users with three events or more, at most
-``MAX_STOP_USERS`` of them scored), trains on the rest for up to ``epochs`` epochs, stops when NDCG@10 on the held-out items has not
-improved for ``patience`` epochs, and then refits on all of the data for the
-best epoch count (``best_epoch_``). With ``early_stopping=False`` it trains
-exactly ``epochs``. ``fit_validated(train, validation)`` stops on a
+``MAX_STOP_USERS`` of them scored), trains on the rest for up to ``epochs``
+epochs, stops when NDCG@10 on the held-out items has not improved for
+``patience`` epochs, and then refits on all of the data for the best epoch
+count (``best_epoch_``). With ``early_stopping=False`` it trains exactly
+``epochs``. ``fit_validated(train, validation)`` stops on a
 validation set of the caller's and keeps the best weights, without a refit.
 
 A model supplies ``_prepare`` (what does not depend on which events train:
