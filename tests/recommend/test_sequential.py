@@ -13,7 +13,8 @@ from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
 from tailorwise.evaluate.split import Split
 from tailorwise.recommend.sequential import GRURecommender, SequentialRecommender
-from tailorwise.recommend.torch_utils import stopping_split, user_sequences, user_windows
+from tailorwise.recommend.torch_base import stopping_split
+from tailorwise.recommend.torch_utils import user_sequences, user_windows
 from tests.contracts.recommender_contract import RecommenderContract
 
 

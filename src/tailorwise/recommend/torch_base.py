@@ -4,7 +4,7 @@ How long to train depends on the data: at a fixed batch size, ten epochs
 underfit MovieLens and overfit Amazon's small 5-core reviews (best at two).
 So with ``early_stopping=True`` (sasrec's and gru4rec's default; two_tower's
 is off) ``fit`` holds out each user's last positive item
-(``torch_utils.stopping_split``: users with three events or more, at most
+(``stopping_split``: users with three events or more, at most
 ``MAX_STOP_USERS`` of them scored), trains on the rest for up to ``epochs``
 epochs, stops when NDCG@10 on the held-out items has not improved for
 ``patience`` epochs, and then refits on all of the data for the best epoch
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Self
 
 import numpy as np
@@ -30,10 +31,12 @@ from torch import nn
 
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import InvalidRequestError
+from tailorwise.evaluate.split import leave_last_out
 from tailorwise.recommend import torch_utils as tu
 from tailorwise.recommend.base import BaseRecommender, Filters
 
 Step = Callable[[torch.optim.Optimizer, np.random.Generator], float]  # one epoch -> mean loss
+MAX_STOP_USERS = 10_000  # held-out users scored after each epoch when stopping early
 
 
 class TorchRecommender(BaseRecommender):
@@ -72,7 +75,7 @@ class TorchRecommender(BaseRecommender):
     def _fit(self, data: Interactions) -> None:
         self.device_ = tu.resolve_device(self.device)
         self._prepare(data)
-        stopping = tu.stopping_split(data, self.seed) if self.early_stopping else None
+        stopping = stopping_split(data, self.seed) if self.early_stopping else None
         if stopping is None:
             self._train(data, None, 0, self.epochs)
             return
@@ -115,7 +118,7 @@ class TorchRecommender(BaseRecommender):
                 self.net_.parameters(), lr=self.lr, weight_decay=self.weight_decay
             )
             rng = np.random.default_rng(self.seed)
-            stopper = tu.EarlyStopping(patience, epochs, best_state=tu.state_to_numpy(self.net_))
+            stopper = EarlyStopping(patience, epochs, best_state=tu.state_to_numpy(self.net_))
             label = f"{self.name}: {stage}" if stage else self.name
             with tu.progress(self.verbose, label) as bar:
                 task = bar.add_task(label, total=epochs, info="")
@@ -149,3 +152,42 @@ class TorchRecommender(BaseRecommender):
             return float(accuracy_at(hit_matrix(top, truth[users]), n_relevant, 10)["ndcg"].mean())
 
         return evaluate
+
+
+@dataclass
+class EarlyStopping:
+    """Tracks the best score over epochs; ``best_epoch`` stays ``epochs`` if never updated."""
+
+    patience: int
+    best_epoch: int
+    best: float = -np.inf
+    waited: int = 0
+    best_state: dict[str, np.ndarray] = field(default_factory=dict)
+    curve: list[float] = field(default_factory=list)
+
+    def update(self, epoch: int, score: float, module: torch.nn.Module) -> bool:
+        """Record ``score`` after ``epoch``; True when ``patience`` epochs brought no gain."""
+        self.curve.append(score)
+        if score > self.best:
+            self.best, self.best_epoch, self.waited = score, epoch, 0
+            self.best_state = tu.state_to_numpy(module)
+        else:
+            self.waited += 1
+        return self.waited >= self.patience
+
+
+def stopping_split(
+    data: Interactions, seed: int, max_users: int = MAX_STOP_USERS
+) -> tuple[Interactions, Interactions] | None:
+    """For early stopping inside ``fit``: (``data`` without each user's last event, the
+    positive ones among those events for at most ``max_users`` users), or None if no user
+    has the three events or more that leave-last-out needs."""
+    cut = leave_last_out(data)
+    held_out = cut.test.subset(cut.test.weight > 0)
+    users = np.unique(held_out.user_idx)
+    if len(users) == 0:
+        return None
+    if len(users) > max_users:
+        sample = np.random.default_rng(seed).choice(users, max_users, replace=False)
+        held_out = held_out.subset(np.isin(held_out.user_idx, sample))
+    return cut.train_validation(), held_out

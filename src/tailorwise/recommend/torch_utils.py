@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -15,10 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from tailorwise.columns import Columns as C
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
-from tailorwise.evaluate.split import leave_last_out
 
 STATE_PREFIX = "net."
-MAX_STOP_USERS = 10_000  # held-out users scored after each epoch when stopping early
 
 
 def resolve_device(device: str) -> torch.device:
@@ -100,45 +97,6 @@ def user_windows(data: Interactions, length: int) -> np.ndarray:
         block[first, length - 1 - (from_end[keep] - shift)] = items[keep] + 1
         rows.append(block)
     return np.concatenate(rows) if rows else np.zeros((0, length), dtype=np.int64)
-
-
-@dataclass
-class EarlyStopping:
-    """Tracks the best score over epochs; ``best_epoch`` stays ``epochs`` if never updated."""
-
-    patience: int
-    best_epoch: int
-    best: float = -np.inf
-    waited: int = 0
-    best_state: dict[str, np.ndarray] = field(default_factory=dict)
-    curve: list[float] = field(default_factory=list)
-
-    def update(self, epoch: int, score: float, module: torch.nn.Module) -> bool:
-        """Record ``score`` after ``epoch``; True when ``patience`` epochs brought no gain."""
-        self.curve.append(score)
-        if score > self.best:
-            self.best, self.best_epoch, self.waited = score, epoch, 0
-            self.best_state = state_to_numpy(module)
-        else:
-            self.waited += 1
-        return self.waited >= self.patience
-
-
-def stopping_split(
-    data: Interactions, seed: int, max_users: int = MAX_STOP_USERS
-) -> tuple[Interactions, Interactions] | None:
-    """For early stopping inside ``fit``: (``data`` without each user's last event, the
-    positive ones among those events for at most ``max_users`` users), or None if no user
-    has the three events or more that leave-last-out needs."""
-    cut = leave_last_out(data)
-    held_out = cut.test.subset(cut.test.weight > 0)
-    users = np.unique(held_out.user_idx)
-    if len(users) == 0:
-        return None
-    if len(users) > max_users:
-        sample = np.random.default_rng(seed).choice(users, max_users, replace=False)
-        held_out = held_out.subset(np.isin(held_out.user_idx, sample))
-    return cut.train_validation(), held_out
 
 
 def titles(data: Interactions) -> np.ndarray:
