@@ -16,6 +16,7 @@ from tailorwise.recommend.sequential import GRURecommender, SequentialRecommende
 from tailorwise.recommend.torch_base import stopping_split
 from tailorwise.recommend.torch_utils import user_sequences, user_windows
 from tests.contracts.recommender_contract import RecommenderContract
+from tests.torch_device import DEVICE
 
 
 class FastParams(TypedDict):
@@ -25,6 +26,7 @@ class FastParams(TypedDict):
     batch_size: int
     lr: float
     seed: int
+    device: str
 
 
 FAST: FastParams = {
@@ -34,6 +36,7 @@ FAST: FastParams = {
     "batch_size": 128,
     "lr": 5e-3,
     "seed": 1,
+    "device": DEVICE,
 }
 
 
@@ -43,14 +46,14 @@ class TestSASRec(RecommenderContract):
     min_ndcg = 0.012
 
     def make_model(self) -> SequentialRecommender:
-        return SequentialRecommender(**FAST, device="cpu")
+        return SequentialRecommender(**FAST)
 
 
 class TestGRU4Rec(RecommenderContract):
     min_ndcg = 0.012
 
     def make_model(self) -> GRURecommender:
-        return GRURecommender(**FAST, device="cpu")
+        return GRURecommender(**FAST)
 
 
 def test_same_seed_same_scores(ml_small: Interactions) -> None:

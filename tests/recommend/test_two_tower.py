@@ -22,6 +22,7 @@ from tailorwise.recommend.base import Filters
 from tailorwise.recommend.hybrid import HybridRecommender
 from tailorwise.recommend.two_tower import ANONYMOUS, TwoTowerRecommender
 from tests.contracts.recommender_contract import RecommenderContract
+from tests.torch_device import DEVICE
 
 
 class FastParams(TypedDict):
@@ -41,7 +42,7 @@ FAST: FastParams = {
     "batch_size": 1024,
     "lr": 5e-3,
     "seed": 1,
-    "device": "cpu",
+    "device": DEVICE,
 }
 
 
@@ -96,7 +97,9 @@ def _two_worlds(n_users: int = 60, seed: int = 0) -> Interactions:
 
 def test_cold_item_gets_a_finite_score_and_is_ranked_by_its_features() -> None:
     data = _two_worlds()
-    model = TwoTowerRecommender(embedding_dim=16, epochs=30, batch_size=64, seed=0).fit(data)
+    model = TwoTowerRecommender(
+        embedding_dim=16, epochs=30, batch_size=64, seed=0, device=DEVICE
+    ).fit(data)
     cold = data.items.to_internal(["s9"])[0]
     scores = model._scores(np.arange(data.n_users))
     assert np.isfinite(scores[:, cold]).all()
@@ -109,7 +112,9 @@ def test_cold_item_gets_a_finite_score_and_is_ranked_by_its_features() -> None:
 
 def test_recommend_for_history_serves_an_unknown_visitor() -> None:
     data = _two_worlds()
-    model = TwoTowerRecommender(embedding_dim=16, epochs=30, batch_size=64, seed=0).fit(data)
+    model = TwoTowerRecommender(
+        embedding_dim=16, epochs=30, batch_size=64, seed=0, device=DEVICE
+    ).fit(data)
     recs = model.recommend_for_history(["c1", "c2", "not-in-catalog"], k=4)
     assert set(recs.frame[C.user]) == {ANONYMOUS}
     items = recs.items_of(ANONYMOUS)
@@ -123,7 +128,13 @@ def test_recommend_for_history_serves_an_unknown_visitor() -> None:
 def test_in_batch_loss_without_item_ids_learns_the_two_worlds() -> None:
     data = _two_worlds()
     model = TwoTowerRecommender(
-        embedding_dim=16, epochs=30, batch_size=32, seed=0, loss="in_batch", use_item_ids=False
+        embedding_dim=16,
+        epochs=30,
+        batch_size=32,
+        seed=0,
+        loss="in_batch",
+        use_item_ids=False,
+        device=DEVICE,
     ).fit(data)
     items = model.recommend_for_history(["s1", "s2"], k=3).items_of(ANONYMOUS)
     assert all(i.startswith("s") for i in items)
@@ -131,7 +142,9 @@ def test_in_batch_loss_without_item_ids_learns_the_two_worlds() -> None:
 
 def test_cold_user_is_served_from_their_attributes() -> None:
     data = _two_worlds()
-    model = TwoTowerRecommender(embedding_dim=16, epochs=30, batch_size=64, seed=0).fit(data)
+    model = TwoTowerRecommender(
+        embedding_dim=16, epochs=30, batch_size=64, seed=0, device=DEVICE
+    ).fit(data)
     attrs = {"martian": {"planet": "mars", "age": 30}, "earthling": {"planet": "earth", "age": 30}}
     recs = model.recommend(["earthling", "u1", "martian"], k=5, attributes=attrs)
     assert list(dict.fromkeys(recs.frame[C.user])) == ["earthling", "u1", "martian"]
@@ -192,7 +205,7 @@ def test_hybrid_places_cold_items_by_the_two_tower() -> None:
     """With two_tower as its only cold-capable part, the hybrid ranks the untouched space
     item for a space fan among the top items, with the two-tower's reason."""
     data = _two_worlds()
-    tower = {"embedding_dim": 16, "epochs": 30, "batch_size": 64, "seed": 0}
+    tower = {"embedding_dim": 16, "epochs": 30, "batch_size": 64, "seed": 0, "device": DEVICE}
     parts: list[dict[str, Any]] = [{"name": "popular"}, {"name": "two_tower", "params": tower}]
     model = HybridRecommender(components=parts, weights=[0.5, 0.5], cold_factor=1.0).fit(data)
     assert model.cold_capable_.tolist() == [False, True]

@@ -19,7 +19,7 @@ import pandas as pd
 import tailorwise
 from tailorwise.data.idmap import IdMap
 from tailorwise.data.interactions import Interactions
-from tailorwise.errors import TailorwiseError
+from tailorwise.errors import ConfigError, TailorwiseError
 
 FORMAT_VERSION = 1
 _ARRAYS = ("user_idx", "item_idx", "weight", "timestamp", "tiebreak")
@@ -51,7 +51,9 @@ def save_model(model: Any, path: Path) -> Path:
     return path
 
 
-def load_model(path: str | Path) -> Any:
+def load_model(path: str | Path, **overrides: Any) -> Any:
+    """Load a saved model; ``overrides`` replace saved parameters that do not change what was
+    learned, such as ``device="cpu"`` for a model trained on ``device="cuda"``."""
     from tailorwise.recommend.registry import model_class
 
     path = Path(path)
@@ -66,7 +68,10 @@ def load_model(path: str | Path) -> Any:
             f"{path}: artifact format {meta.get('format_version')} is not supported "
             f"(this version reads {FORMAT_VERSION}); retrain the model"
         )
-    model = model_class(meta["model"])(**meta["params"])
+    unknown = sorted(set(overrides) - set(meta["params"]))
+    if unknown:
+        raise ArtifactError(f"{path}: {meta['model']} has no parameter {', '.join(unknown)}")
+    model = model_class(meta["model"])(**(meta["params"] | overrides))
     arrays = {name: npz[f"data.{name}"] for name in _ARRAYS}
     data = Interactions(
         users=IdMap(npz["data.users"].astype(object)),
@@ -77,7 +82,10 @@ def load_model(path: str | Path) -> Any:
     assert {f.name for f in fields(Interactions)} >= set(arrays)
     model.data_ = data
     model.seen_ = data.seen()
-    model._set_state(
-        {k.removeprefix("state."): npz[k] for k in npz.files if k.startswith("state.")}
-    )
+    state = {k.removeprefix("state."): npz[k] for k in npz.files if k.startswith("state.")}
+    try:
+        model._set_state(state)
+    except ConfigError as exc:  # e.g. saved with device="cuda", loaded where there is no GPU
+        hint = "; load it with load_model(path, device='cpu')" if "device" in str(exc) else ""
+        raise ArtifactError(f"{path}: {exc}{hint}") from exc
     return model
