@@ -13,7 +13,6 @@ from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
 from tailorwise.evaluate.split import Split
 from tailorwise.recommend.sequential import GRURecommender, SequentialRecommender
-from tailorwise.recommend.torch_base import stopping_split
 from tailorwise.recommend.torch_utils import user_sequences, user_windows
 from tests.contracts.recommender_contract import RecommenderContract
 from tests.torch_device import DEVICE
@@ -95,41 +94,6 @@ def test_sampled_loss_and_early_stopping(ml_split: Split) -> None:
     model.fit_validated(ml_split.train, ml_split.validation, patience=1)
     assert 1 <= model.best_epoch_ <= 3
     assert np.isfinite(model._scores(np.arange(5))).all()
-
-
-@pytest.mark.parametrize("model", [SequentialRecommender, GRURecommender])
-def test_fit_stops_early_then_refits_on_everything(
-    ml_small: Interactions, model: type[SequentialRecommender]
-) -> None:
-    """Batch 16 at lr 0.02 overfits 300 users within a few epochs: ``fit`` finds the epoch
-    on each user's held-out last item, stops ``patience`` epochs later, refits for that many."""
-    params = FAST | {"epochs": 12, "batch_size": 16, "lr": 2e-2}
-    stopped = model(**params, patience=2).fit(ml_small)
-    curve = stopped.validation_ndcg_
-    assert stopped.best_epoch_ == int(np.argmax(curve)) + 1
-    assert len(curve) == stopped.best_epoch_ + 2 < 12
-    assert stopped.seen_.nnz == ml_small.seen().nnz  # scored against all of the data again
-    fixed = model(**(params | {"epochs": stopped.best_epoch_}), early_stopping=False)
-    users = np.arange(20)
-    np.testing.assert_allclose(stopped._scores(users), fixed.fit(ml_small)._scores(users))
-
-
-def test_stopping_split_holds_out_each_users_last_positive_event(ml_small: Interactions) -> None:
-    split = stopping_split(ml_small, seed=0)
-    assert split is not None
-    inner, held_out = split
-    assert (held_out.weight > 0).all()
-    assert len(inner) + len(held_out) <= len(ml_small)
-    last = {int(u): int(i) for u, i in zip(held_out.user_idx, held_out.item_idx, strict=True)}
-    assert len(last) == len(held_out)  # one item per user
-    seqs = user_sequences(ml_small, 10_000)
-    for user, item in list(last.items())[:50]:
-        assert seqs[user][-1] - 1 == item  # the latest of the user's positive items
-    capped = stopping_split(ml_small, seed=0, max_users=25)
-    assert capped is not None and len(np.unique(capped[1].user_idx)) == 25
-    assert len(capped[0]) == len(inner)  # every user's last event still leaves training
-    tiny = ml_small.subset(np.isin(ml_small.user_idx, [0]) & (np.arange(len(ml_small)) < 2))
-    assert stopping_split(tiny, seed=0) is None  # nobody has the three events it needs
 
 
 def test_bad_params_are_clear(ml_small: Interactions) -> None:

@@ -213,18 +213,3 @@ def test_hybrid_places_cold_items_by_the_two_tower() -> None:
     assert "s9" in recs[C.item].tolist()
     reason = recs.loc[recs[C.item] == "s9", "reason"].iloc[0]
     assert not reason.startswith("popular"), reason
-
-
-def test_fit_stops_early_then_refits_on_everything(ml_small: Interactions) -> None:
-    """The shared loop (torch_base) stops the two-tower too: batch 64 at lr 0.03 overfits 300
-    users within a few epochs; ``fit`` refits on all the data for the best epoch count."""
-    params = FAST | {"epochs": 12, "batch_size": 64, "lr": 3e-2}
-    stopped = TwoTowerRecommender(**params, early_stopping=True, patience=2).fit(ml_small)
-    curve = stopped.validation_ndcg_
-    assert stopped.best_epoch_ == int(np.argmax(curve)) + 1
-    assert len(curve) == stopped.best_epoch_ + 2 < 12
-    assert stopped.history_.shape[0] == ml_small.n_users
-    fixed = TwoTowerRecommender(**(params | {"epochs": stopped.best_epoch_}))
-    users = np.arange(20)
-    np.testing.assert_allclose(stopped._scores(users), fixed.fit(ml_small)._scores(users))
-    assert (stopped.history_ == fixed.history_).all()  # histories from all of the data

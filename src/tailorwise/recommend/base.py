@@ -70,13 +70,17 @@ class BaseRecommender(ABC):
 
     # --- fitting --------------------------------------------------------
     def fit(self, data: Interactions) -> Self:
+        self._start_fit(data)
+        self._fit(data)
+        return self
+
+    def _start_fit(self, data: Interactions) -> None:
+        """What every way of fitting does first: check, then keep the data and what is seen."""
         self._check_params()
         if len(data) == 0:
             raise InvalidRequestError(f"{self.name}: no interactions to fit on")
         self.data_ = data
         self.seen_ = data.seen()
-        self._fit(data)
-        return self
 
     @abstractmethod
     def _fit(self, data: Interactions) -> None: ...

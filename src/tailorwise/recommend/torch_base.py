@@ -30,7 +30,6 @@ import torch
 from torch import nn
 
 from tailorwise.data.interactions import Interactions
-from tailorwise.errors import InvalidRequestError
 from tailorwise.evaluate.split import leave_last_out
 from tailorwise.recommend import torch_utils as tu
 from tailorwise.recommend.base import BaseRecommender, Filters
@@ -92,10 +91,7 @@ class TorchRecommender(BaseRecommender):
         self, data: Interactions, validation: Interactions, patience: int = 3
     ) -> Self:
         """Fit with early stopping on NDCG@10 over ``validation`` (same id maps as ``data``)."""
-        self._check_params()
-        if len(data) == 0:
-            raise InvalidRequestError(f"{self.name}: no interactions to fit on")
-        self.data_, self.seen_ = data, data.seen()
+        self._start_fit(data)
         self.device_ = tu.resolve_device(self.device)
         self._prepare(data)
         self._train(data, validation, patience, self.epochs)
