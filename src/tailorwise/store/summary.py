@@ -64,22 +64,6 @@ def compute_summary(url: str, fetch: Fetch, top: int = 10) -> StoreSummary:
             " WHERE item_id IS NOT NULL) p"
         )[0][0]
     )
-    sparsity = 1.0 - pairs / (users * items) if users and items else None
-    total = counts[Table.events.value]
-    types = [
-        TypeShare(type=str(t), events=int(n), share=int(n) / total if total else 0.0)
-        for t, n in fetch("SELECT type, count(*) AS n FROM events GROUP BY type ORDER BY n DESC")
-    ]
-    top_rows = fetch(
-        "SELECT e.item_id, i.title, count(*) AS n, count(DISTINCT e.user_id) AS u FROM events e"
-        " LEFT JOIN items i ON i.item_id = e.item_id WHERE e.item_id IS NOT NULL"
-        f" GROUP BY e.item_id, i.title ORDER BY n DESC, e.item_id LIMIT {int(top)}"
-    )
-    arms = fetch(
-        "SELECT campaign_id, treatment, count(*),"
-        " avg(CASE WHEN conversion THEN 1.0 WHEN NOT conversion THEN 0.0 END), avg(revenue)"
-        " FROM exposures GROUP BY campaign_id, treatment ORDER BY campaign_id, treatment"
-    )
     return StoreSummary(
         url=url,
         counts=counts,
@@ -87,20 +71,43 @@ def compute_summary(url: str, fetch: Fetch, top: int = 10) -> StoreSummary:
         active_items=items,
         first_event=row[2],
         last_event=row[3],
-        sparsity=sparsity,
-        event_types=types,
-        top_items=[
-            TopItem(item_id=str(i), title=t, events=int(n), users=int(u)) for i, t, n, u in top_rows
-        ],
-        campaigns=[
-            CampaignArm(
-                campaign_id=str(c),
-                treatment=str(t),
-                users=int(n),
-                conversion_rate=None if cr is None else float(cr),
-                revenue_per_user=None if rv is None else float(rv),
-            )
-            for c, t, n, cr, rv in arms
-        ],
+        sparsity=1.0 - pairs / (users * items) if users and items else None,
+        event_types=_event_types(fetch, counts[Table.events.value]),
+        top_items=_top_items(fetch, top),
+        campaigns=_campaign_arms(fetch),
         sources=sources,
     )
+
+
+def _event_types(fetch: Fetch, total: int) -> list[TypeShare]:
+    return [
+        TypeShare(type=str(t), events=int(n), share=int(n) / total if total else 0.0)
+        for t, n in fetch("SELECT type, count(*) AS n FROM events GROUP BY type ORDER BY n DESC")
+    ]
+
+
+def _top_items(fetch: Fetch, top: int) -> list[TopItem]:
+    rows = fetch(
+        "SELECT e.item_id, i.title, count(*) AS n, count(DISTINCT e.user_id) AS u FROM events e"
+        " LEFT JOIN items i ON i.item_id = e.item_id WHERE e.item_id IS NOT NULL"
+        f" GROUP BY e.item_id, i.title ORDER BY n DESC, e.item_id LIMIT {int(top)}"
+    )
+    return [TopItem(item_id=str(i), title=t, events=int(n), users=int(u)) for i, t, n, u in rows]
+
+
+def _campaign_arms(fetch: Fetch) -> list[CampaignArm]:
+    rows = fetch(
+        "SELECT campaign_id, treatment, count(*),"
+        " avg(CASE WHEN conversion THEN 1.0 WHEN NOT conversion THEN 0.0 END), avg(revenue)"
+        " FROM exposures GROUP BY campaign_id, treatment ORDER BY campaign_id, treatment"
+    )
+    return [
+        CampaignArm(
+            campaign_id=str(c),
+            treatment=str(t),
+            users=int(n),
+            conversion_rate=None if cr is None else float(cr),
+            revenue_per_user=None if rv is None else float(rv),
+        )
+        for c, t, n, cr, rv in rows
+    ]
