@@ -76,6 +76,25 @@ def test_batch_export_for_every_user(workdir: Path, suffix: str) -> None:
     assert frame.groupby("user_id")["rank"].apply(list).map(lambda r: r == [1, 2, 3, 4, 5]).all()
 
 
+def test_a_model_trained_on_a_gpu_serves_here(workdir: Path) -> None:
+    """``recommend`` loads a PyTorch model on the device this machine has: an artifact that
+    names ``device="cuda"`` (what a fit on a GPU machine saves) still serves on a CPU."""
+    (workdir / "gru.toml").write_text(
+        '[model]\nname = "gru4rec"\nparams = { embedding_dim = 16, epochs = 1, '
+        'early_stopping = false, device = "cpu" }\n',
+        encoding="utf-8",
+    )
+    assert run("train", "--config", "gru.toml", "--out", "gpu", cwd=workdir).returncode == 0
+    version = (workdir / "gpu" / "gru4rec" / "latest").read_text(encoding="utf-8").strip()
+    meta_path = workdir / "gpu" / "gru4rec" / version / "model.json"
+    meta = meta_path.read_text(encoding="utf-8")
+    assert '"device": "cpu"' in meta
+    meta_path.write_text(meta.replace('"device": "cpu"', '"device": "cuda"'), encoding="utf-8")
+    result = run("recommend", "1", "-k", "3", "--model-dir", "gpu", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("follows your recent") == 3
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

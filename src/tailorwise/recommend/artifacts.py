@@ -51,6 +51,15 @@ def save_model(model: Any, path: Path) -> Path:
     return path
 
 
+def artifact_params(path: str | Path) -> dict[str, Any]:
+    """The parameters a saved model was trained with, read from its ``model.json``."""
+    try:
+        meta = json.loads((Path(path) / "model.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ArtifactError(f"{path}: not a readable tailorwise model artifact ({exc})") from exc
+    return dict(meta.get("params", {}))
+
+
 def load_model(path: str | Path, **overrides: Any) -> Any:
     """Load a saved model; ``overrides`` replace saved parameters that do not change what was
     learned, such as ``device="cpu"`` for a model trained on ``device="cuda"``."""

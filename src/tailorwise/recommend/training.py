@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tailorwise.data.interactions import Interactions
 from tailorwise.data.weighting import WeightingConfig
 from tailorwise.errors import ConfigError
-from tailorwise.recommend.artifacts import ArtifactError, load_model
+from tailorwise.recommend.artifacts import ArtifactError, artifact_params, load_model
 from tailorwise.recommend.registry import ModelConfig, model_class
 from tailorwise.store.base import DataStore
 
@@ -146,4 +146,8 @@ def resolve_artifact(model_dir: Path = DEFAULT_MODEL_DIR) -> Path:
 
 
 def load_trained(model_dir: Path = DEFAULT_MODEL_DIR) -> Any:
-    return load_model(resolve_artifact(model_dir))
+    """The trained model, on the device this machine has (``device="auto"`` for the models
+    that take one): a model trained on a GPU serves where there is none."""
+    path = resolve_artifact(model_dir)
+    here = {"device": "auto"} if "device" in artifact_params(path) else {}
+    return load_model(path, **here)
