@@ -22,7 +22,6 @@ from tailorwise.cli.common import (
     user_errors,
 )
 from tailorwise.columns import Columns as C
-from tailorwise.data.interactions import Interactions
 from tailorwise.errors import InvalidRequestError
 from tailorwise.evaluate.runner import EvaluationResult
 from tailorwise.evaluate.split import Protocol, make_split
@@ -33,6 +32,7 @@ from tailorwise.recommend.training import (
     load_trained,
     resolve_config,
     train,
+    training_interactions,
 )
 from tailorwise.types import Recommendations
 
@@ -103,7 +103,7 @@ def evaluate_command(
             raise InvalidRequestError(f"--k must be positive, got {min(cut)}")
     with opened_store(db) as store, _spinner() as step:
         step("reading interactions")
-        data = Interactions.from_store(store, cfg.weighting, seed=seed)
+        data = training_interactions(store, cfg.weighting, seed=seed)
         split = make_split(data, protocol, seed=seed)
         params = dict(cfg.model.params)
         if tune_trials > 0:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tailorwise.data.interactions import Interactions
 from tailorwise.data.weighting import WeightingConfig
 from tailorwise.errors import ConfigError, InvalidRequestError
 from tailorwise.evaluate import report
@@ -23,6 +22,7 @@ from tailorwise.evaluate.significance import BootstrapResult, paired_bootstrap
 from tailorwise.evaluate.split import Protocol, Split, make_split
 from tailorwise.evaluate.tuning import SEARCH_SPACES, fit_and_test, tune
 from tailorwise.recommend.registry import model_names
+from tailorwise.recommend.training import training_interactions
 from tailorwise.store.base import DataStore
 
 DEFAULT_MODELS = ("popular", "itemknn", "ease", "als")
@@ -103,12 +103,7 @@ def store_split(
     store: DataStore, protocol: Protocol | str, weighting: WeightingConfig, seed: int = 0
 ) -> Split:
     """The store's interactions, weighted as configured, split by ``protocol``."""
-    data = Interactions.from_store(store, weighting, seed=seed)
-    if len(data) == 0:
-        raise InvalidRequestError(
-            "the store has no interactions to benchmark on; run `tailorwise ingest` first"
-        )
-    return make_split(data, protocol, seed=seed)
+    return make_split(training_interactions(store, weighting, seed), protocol, seed=seed)
 
 
 def run_benchmark(

@@ -20,9 +20,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tailorwise.columns import Table
 from tailorwise.data.interactions import Interactions
 from tailorwise.data.weighting import WeightingConfig
-from tailorwise.errors import ConfigError
+from tailorwise.errors import ConfigError, InvalidRequestError
 from tailorwise.recommend.artifacts import ArtifactError, artifact_params, load_model
 from tailorwise.recommend.registry import ModelConfig, model_class
 from tailorwise.store.base import DataStore
@@ -95,6 +96,30 @@ def check_model_name(name: str) -> None:
         raise ConfigError(f"model '{name}' is registered but cannot be loaded ({exc})") from exc
 
 
+def training_interactions(
+    store: DataStore, weighting: WeightingConfig | None = None, seed: int = 0
+) -> Interactions:
+    """The store's user-item interactions under ``weighting``; when there is nothing to learn
+    from, an error that says why (no events, no items in them, or no positive weight)."""
+    data = Interactions.from_store(store, weighting, seed=seed)
+    if (data.weight > 0).any():
+        return data
+    events = store.count(Table.events)
+    if events == 0:
+        why = "the store has no events; run `tailorwise ingest` first"
+    elif len(data) == 0:
+        why = (
+            f"none of the store's {events:,} events names an item (item_id is empty), so there "
+            "is nothing to recommend from: the recommenders need events with items"
+        )
+    else:
+        why = (
+            f"none of the {len(data):,} user-item pairs has a positive weight under this "
+            "weighting; check the [weighting] of the config (event_weights, rating)"
+        )
+    raise InvalidRequestError(why)
+
+
 def train(
     store: DataStore,
     config: TrainConfig,
@@ -104,7 +129,7 @@ def train(
     """Fit ``config.model`` on every interaction in ``store`` and save a new version."""
     say = step or (lambda _label: None)
     say("reading interactions")
-    data = Interactions.from_store(store, config.weighting, seed=config.seed)
+    data = training_interactions(store, config.weighting, seed=config.seed)
     say(f"fitting {config.model.name} on {len(data):,} pairs")
     model = config.model.build()
     t0 = time.perf_counter()
