@@ -31,6 +31,16 @@ def test_events_without_items_are_named_as_the_reason(
         training_interactions(duck_store)
 
 
+def test_a_store_of_campaigns_alone_says_so(
+    shared_data: Callable[[str], Path], duck_store: DuckDBStore
+) -> None:
+    ingest(shared_data("hillstrom") / "hillstrom.csv", "hillstrom", duck_store)
+    with pytest.raises(
+        InvalidRequestError, match=r"no events \(only 64,000 users, 64,000 exposures\); the rec"
+    ):
+        training_interactions(duck_store)
+
+
 def test_a_weighting_that_zeroes_every_event_is_named(
     shared_data: Callable[[str], Path], duck_store: DuckDBStore
 ) -> None:

@@ -106,7 +106,7 @@ def training_interactions(
         return data
     events = store.count(Table.events)
     if events == 0:
-        why = "the store has no events; run `tailorwise ingest` first"
+        why = _no_events(store)
     elif len(data) == 0:
         why = (
             f"none of the store's {events:,} events names an item (item_id is empty), so there "
@@ -118,6 +118,14 @@ def training_interactions(
             "weighting; check the [weighting] of the config (event_weights, rating)"
         )
     raise InvalidRequestError(why)
+
+
+def _no_events(store: DataStore) -> str:
+    held = {t.value: store.count(t) for t in (Table.users, Table.items, Table.exposures)}
+    has = ", ".join(f"{n:,} {name}" for name, n in held.items() if n)
+    if not has:
+        return "the store has no events; run `tailorwise ingest` first"
+    return f"the store has no events (only {has}); the recommenders learn from user-item events"
 
 
 def train(
