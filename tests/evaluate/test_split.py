@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 
 from tailorwise.data.interactions import Interactions
+from tailorwise.errors import InvalidRequestError
 from tailorwise.evaluate.split import (
     Split,
+    check_evaluable,
     leave_last_out,
     make_split,
     random_per_user,
@@ -156,3 +158,13 @@ def test_random_per_user_with_no_test_share_holds_out_validation_only(
     check_partition(ml_small, split)
     assert len(split.test) == 0
     assert len(split.validation) / len(ml_small) == pytest.approx(0.1, abs=0.01)
+
+
+def test_a_split_with_nothing_to_score_says_what_users_need() -> None:
+    """u2 alone has 2 items: too few to hold one out, so evaluating would score nobody."""
+    u2 = Interactions.from_frames(EVENTS[EVENTS["user_id"] == "u2"], seed=0)
+    for protocol in ("leave-last-out", "random"):
+        with pytest.raises(InvalidRequestError, match=r"no test items.*most any user has is 2"):
+            check_evaluable(make_split(u2, protocol))
+    both = leave_last_out(Interactions.from_frames(EVENTS, seed=0))
+    assert check_evaluable(both, ("validation", "test")) is both  # u1 has 5 items

@@ -9,8 +9,9 @@ from rich.table import Table as RichTable
 from tailorwise.cli.common import console
 from tailorwise.cli.recommend import _print_recs
 from tailorwise.data.interactions import Interactions
+from tailorwise.errors import InvalidRequestError
 from tailorwise.evaluate.significance import paired_bootstrap
-from tailorwise.evaluate.split import leave_last_out
+from tailorwise.evaluate.split import check_evaluable, leave_last_out
 from tailorwise.evaluate.tuning import fit_and_test
 from tailorwise.recommend.training import DEFAULT_MODEL, TrainConfig, train
 from tailorwise.store import DataStore
@@ -24,7 +25,11 @@ def evaluate_default(store: DataStore) -> bool:
     if data.n_users == 0 or (data.weight > 0).sum() == 0:
         console.print("no user-item events in this data set: skipping recommendations")
         return False
-    split = leave_last_out(data)
+    try:
+        split = check_evaluable(leave_last_out(data))
+    except InvalidRequestError as exc:
+        console.print(f"skipping the evaluation: {exc}")
+        return False
     results = [fit_and_test(name, {}, split, ks=(10,))[1] for name in (BASELINE, DEFAULT_MODEL)]
     table = RichTable(title=f"leave-last-out test, {results[0].n_users:,} users, all items ranked")
     for col in ("model", "NDCG@10", "Recall@10", "coverage@10", "fit s"):

@@ -24,7 +24,7 @@ from tailorwise.cli.common import (
 from tailorwise.columns import Columns as C
 from tailorwise.errors import InvalidRequestError
 from tailorwise.evaluate.runner import EvaluationResult
-from tailorwise.evaluate.split import Protocol, make_split
+from tailorwise.evaluate.split import Protocol, check_evaluable, make_split
 from tailorwise.recommend.base import Filters
 from tailorwise.recommend.training import (
     DEFAULT_MODEL_DIR,
@@ -104,7 +104,7 @@ def evaluate_command(
     with opened_store(db) as store, _spinner() as step:
         step("reading interactions")
         data = training_interactions(store, cfg.weighting, seed=seed)
-        split = make_split(data, protocol, seed=seed)
+        split = check_evaluable(make_split(data, protocol, seed=seed))
         params = dict(cfg.model.params)
         if tune_trials > 0:
             step(f"tuning {cfg.model.name}: {tune_trials} trials on validation")

@@ -19,7 +19,7 @@ from tailorwise.errors import ConfigError, InvalidRequestError
 from tailorwise.evaluate import report
 from tailorwise.evaluate.runner import EvaluationResult
 from tailorwise.evaluate.significance import BootstrapResult, paired_bootstrap
-from tailorwise.evaluate.split import Protocol, Split, make_split
+from tailorwise.evaluate.split import Protocol, Split, check_evaluable, make_split
 from tailorwise.evaluate.tuning import SEARCH_SPACES, fit_and_test, tune
 from tailorwise.recommend.registry import model_names
 from tailorwise.recommend.training import training_interactions
@@ -103,7 +103,8 @@ def store_split(
     store: DataStore, protocol: Protocol | str, weighting: WeightingConfig, seed: int = 0
 ) -> Split:
     """The store's interactions, weighted as configured, split by ``protocol``."""
-    return make_split(training_interactions(store, weighting, seed), protocol, seed=seed)
+    split = make_split(training_interactions(store, weighting, seed), protocol, seed=seed)
+    return check_evaluable(split, ("validation", "test"))
 
 
 def run_benchmark(

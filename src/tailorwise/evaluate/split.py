@@ -14,6 +14,7 @@ from enum import StrEnum
 import numpy as np
 
 from tailorwise.data.interactions import Interactions
+from tailorwise.errors import InvalidRequestError
 
 
 class Protocol(StrEnum):
@@ -110,3 +111,26 @@ def make_split(data: Interactions, protocol: Protocol | str, seed: int = 0) -> S
     if p == Protocol.temporal:
         return temporal(data)
     return random_per_user(data, seed=seed)
+
+
+# What a user needs for a held-out item under each protocol (temporal: a global cut).
+_NEEDS = {
+    Protocol.leave_last_out: "a user needs 3 positive events or more (train, validation, test)",
+    Protocol.random: "a user needs 3 events or more (80/10/10, at least one each)",
+    Protocol.temporal: "the latest 10% of events must include positive ones",
+}
+
+
+def check_evaluable(split: Split, parts: tuple[str, ...] = ("test",)) -> Split:
+    """``split``, or a clear error when one of ``parts`` holds no positive item to score."""
+    for part in parts:
+        if (getattr(split, part).weight > 0).any():
+            continue
+        protocol = Protocol(split.protocol)
+        why = f"the {protocol} split has no {part} items to score: {_NEEDS[protocol]}"
+        if protocol != Protocol.temporal:
+            kept = [p.user_idx[p.weight > 0] for p in (split.train, split.validation)]
+            users = np.concatenate(kept)
+            why += f", and the most any user has is {np.bincount(users).max() if len(users) else 0}"
+        raise InvalidRequestError(why)
+    return split
