@@ -14,6 +14,7 @@ from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError, MissingDataError
 from tailorwise.evaluate.split import Split, leave_last_out
 from tailorwise.recommend.artifacts import load_model
+from tailorwise.recommend.base import Filters
 from tailorwise.recommend.blend import normalize_scores, place_cold, weighted_sum
 from tailorwise.recommend.hybrid import DEFAULT_COMPONENTS, HybridRecommender
 from tests.contracts.recommender_contract import RecommenderContract
@@ -185,3 +186,27 @@ def test_cold_factor_moves_content_picks_down_the_blend() -> None:
         out = place_cold(blend, content, cold, unseen, factor)
         warm_above = int((out[0, :100] > out[0, 100]).sum())
         assert warm_above == place - 1, (factor, warm_above)
+
+
+def test_recommend_ranks_as_top_k_and_explains_by_each_cells_winning_part(
+    ml_small: Interactions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``recommend`` scores each batch once for both the ranking and the reasons, and asks
+    each part to explain only the cells it won: the result must be what ranking with
+    ``top_k`` and asking every part to explain every cell give (batches of 16 here)."""
+    parts = [{"name": "popular"}, {"name": "ease"}, {"name": "itemknn"}]
+    model = HybridRecommender(components=parts, weights=[0.3, 0.4, 0.3]).fit(ml_small)
+    monkeypatch.setattr("tailorwise.recommend.base.BATCH", 16)
+    monkeypatch.setattr("tailorwise.recommend.hybrid.BATCH", 16)
+    users = ml_small.users.external[:40].tolist()
+    frame = model.recommend(users, k=10, filters=Filters(exclude_items=["50"])).frame
+    idx = ml_small.users.to_internal(users)
+    items, scores = model.top_k(idx, 10, model.allowed_items(Filters(exclude_items=["50"])))
+    assert frame[C.item].tolist() == ml_small.items.to_external(items.ravel()).tolist()
+    np.testing.assert_allclose(frame["score"], scores.ravel())
+    at_items = np.take_along_axis(model._parts(idx), items[None].repeat(3, 0), axis=2)
+    winner = (model.weights_[:, None, None] * at_items).argmax(axis=0)
+    every = np.stack([c._reasons(idx, items) for c in model.components_])
+    expected = np.take_along_axis(every, winner[None], axis=0)[0]
+    assert frame["reason"].tolist() == expected.ravel().tolist()
+    assert len(set(winner.ravel())) == 3, "every part wins some cells"

@@ -132,14 +132,20 @@ class BaseRecommender(ABC):
         scores = np.full((len(user_idx), k), np.nan)
         for start in range(0, len(user_idx), BATCH):
             batch = user_idx[start : start + BATCH]
-            s = np.asarray(self._scores(batch), dtype=np.float64)
-            s[:, ~allowed] = -np.inf
-            if exclude_seen:
-                seen = self.seen_[batch]
-                s[np.repeat(np.arange(len(batch)), np.diff(seen.indptr)), seen.indices] = -np.inf
             rows = slice(start, start + len(batch))
-            items[rows], scores[rows] = top_k_rows(s, k)
+            s = np.asarray(self._scores(batch), dtype=np.float64)
+            items[rows], scores[rows] = self._top_of(batch, s, k, allowed, exclude_seen)
         return items, scores
+
+    def _top_of(
+        self, user_idx: np.ndarray, s: np.ndarray, k: int, allowed: np.ndarray, exclude_seen: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` of the scores ``s`` of ``user_idx`` (changed in place) under the filters."""
+        s[:, ~allowed] = -np.inf
+        if exclude_seen:
+            seen = self.seen_[user_idx]
+            s[np.repeat(np.arange(len(user_idx)), np.diff(seen.indptr)), seen.indices] = -np.inf
+        return top_k_rows(s, k)
 
     def recommend(
         self, users: Sequence[str], k: int = 10, filters: Filters | None = None
@@ -150,13 +156,28 @@ class BaseRecommender(ABC):
             raise InvalidRequestError(f"k must be a positive number of items, got {k}")
         filters = filters or Filters()
         user_idx = self.data_.users.to_internal(list(users), kind="user")
-        items, scores = self.top_k(user_idx, k, self.allowed_items(filters), filters.exclude_seen)
-        reasons = self._reasons(user_idx, items)
+        allowed = self.allowed_items(filters)
+        items = np.full((len(user_idx), k), -1, dtype=np.int64)
+        scores = np.full((len(user_idx), k), np.nan)
+        reasons = np.empty((len(user_idx), k), dtype=object)
+        for start in range(0, len(user_idx), BATCH):
+            rows = slice(start, start + BATCH)
+            items[rows], scores[rows], reasons[rows] = self._recommend_batch(
+                user_idx[rows], k, allowed, filters.exclude_seen
+            )
         ext_items = self.data_.items.to_external(np.maximum(items, 0)).astype(object)
         ext_items[items < 0] = None
         return Recommendations.from_arrays(
             np.asarray(list(users), dtype=object), ext_items, scores, reasons
         )
+
+    def _recommend_batch(
+        self, user_idx: np.ndarray, k: int, allowed: np.ndarray, exclude_seen: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Items, scores and reasons for one batch of users. A model that explains from the
+        arrays it ranks by (the hybrid) overrides this, to compute them once."""
+        items, scores = self.top_k(user_idx, k, allowed, exclude_seen)
+        return items, scores, self._reasons(user_idx, items)
 
     # --- persistence ----------------------------------------------------
     def _get_state(self) -> dict[str, np.ndarray]:

@@ -274,19 +274,36 @@ class HybridRecommender(BaseRecommender):
             out[rows] = self._batch_reasons(user_idx[rows], items[rows])
         return out
 
-    def _batch_reasons(self, user_idx: np.ndarray, items: np.ndarray) -> np.ndarray:
+    def _recommend_batch(
+        self, user_idx: np.ndarray, k: int, allowed: np.ndarray, exclude_seen: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        parts = self._parts(user_idx)  # once, for the ranking and for the reasons
+        s = np.asarray(self._blend(user_idx, parts, self.weights_), dtype=np.float64)
+        items, scores = self._top_of(user_idx, s, k, allowed, exclude_seen)
+        return items, scores, self._batch_reasons(user_idx, items, parts)
+
+    def _batch_reasons(
+        self, user_idx: np.ndarray, items: np.ndarray, parts: np.ndarray | None = None
+    ) -> np.ndarray:
         safe = np.maximum(items, 0)
-        parts = np.take_along_axis(
-            self._parts(user_idx), safe[None].repeat(len(self.weights_), 0), axis=2
-        )
+        parts = self._parts(user_idx) if parts is None else parts
+        parts = np.take_along_axis(parts, safe[None].repeat(len(self.weights_), 0), axis=2)
         contrib = self.weights_[:, None, None] * parts
         cold_item = self.cold_[safe] & self.cold_capable_.any()
         contrib[:, cold_item] = np.where(
             self.cold_capable_[:, None], contrib[:, cold_item], -np.inf
         )
         best = contrib.argmax(axis=0)
-        reasons = np.stack([c._reasons(user_idx, items) for c in self.components_])
-        return np.take_along_axis(reasons, best[None], axis=0)[0]
+        out = np.empty(items.shape, dtype=object)
+        for i, component in enumerate(self.components_):
+            # each part explains only the cells it won (-1 elsewhere: no item to explain)
+            mine = best == i
+            rows = np.flatnonzero(mine.any(axis=1))
+            if len(rows):
+                asked = np.where(mine[rows], items[rows], -1)
+                said = component._reasons(user_idx[rows], asked)
+                out[rows] = np.where(mine[rows], said, out[rows])
+        return out
 
     # --- persistence ----------------------------------------------------
     def _get_state(self) -> dict[str, np.ndarray]:
