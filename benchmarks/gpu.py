@@ -66,7 +66,9 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def fit_one(name: str, device: str, split: Split, epochs: int) -> tuple[Any, EvaluationResult, Fit]:
+def fit_one(
+    dataset: str, name: str, device: str, split: Split, epochs: int
+) -> tuple[Any, EvaluationResult, Fit]:
     """Fit ``name`` on train + validation on ``device``; evaluate it once on test."""
     model = build(name, {"epochs": epochs, "device": device, "verbose": False})
     if device.startswith("cuda"):
@@ -77,7 +79,7 @@ def fit_one(name: str, device: str, split: Split, epochs: int) -> tuple[Any, Eva
     _sync(device)
     seconds = time.perf_counter() - start
     result = evaluate(model, split, "test", ks=(10,), fit_seconds=seconds)
-    fit = Fit("", name, device, fit_s=round(seconds, 2))
+    fit = Fit(dataset, name, device, fit_s=round(seconds, 2))
     fit.best_epoch = int(model.best_epoch_)
     fit.ndcg10, fit.recall10 = result.metrics["ndcg@10"], result.metrics["recall@10"]
     if device.startswith("cuda"):
@@ -115,8 +117,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 if time.perf_counter() - started > args.deadline_s:
                     fit = Fit(dataset, name, device, "skipped", "past --deadline-s")
                 else:
-                    fit = _guarded(name, device, split, args.epochs, results)
-                fit.dataset = dataset
+                    fit = _guarded(dataset, name, device, split, args.epochs, results)
                 report["fits"].append(asdict(fit))
                 print(_line(fit), flush=True)
                 _write(report, args.out)
@@ -132,16 +133,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _guarded(
-    name: str, device: str, split: Split, epochs: int, results: dict[str, EvaluationResult]
+    dataset: str,
+    name: str,
+    device: str,
+    split: Split,
+    epochs: int,
+    results: dict[str, EvaluationResult],
 ) -> Fit:
     try:
-        model, result, fit = fit_one(name, device, split, epochs)
+        model, result, fit = fit_one(dataset, name, device, split, epochs)
         results[device.split(":")[0]] = result
         if device.startswith("cuda"):
             fit.extra = artifact_round_trip(model)
         return fit
     except Exception as exc:  # report and go on: one failure must not hide the rest
-        return Fit("", name, device, "failed", f"{type(exc).__name__}: {exc}")
+        return Fit(dataset, name, device, "failed", f"{type(exc).__name__}: {exc}")
 
 
 def machine() -> dict[str, Any]:

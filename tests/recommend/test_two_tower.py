@@ -46,6 +46,16 @@ FAST: FastParams = {
 }
 
 
+# What learns the two small worlds below (space shows, cooking shows) in a few seconds.
+WORLDS: dict[str, Any] = {
+    "embedding_dim": 16,
+    "epochs": 30,
+    "batch_size": 64,
+    "seed": 0,
+    "device": DEVICE,
+}
+
+
 class TestTwoTower(RecommenderContract):
     min_ndcg = 0.03  # 2 epochs on 300 users reach ~0.065 (popularity 0.033, random 0.006)
 
@@ -97,9 +107,7 @@ def _two_worlds(n_users: int = 60, seed: int = 0) -> Interactions:
 
 def test_cold_item_gets_a_finite_score_and_is_ranked_by_its_features() -> None:
     data = _two_worlds()
-    model = TwoTowerRecommender(
-        embedding_dim=16, epochs=30, batch_size=64, seed=0, device=DEVICE
-    ).fit(data)
+    model = TwoTowerRecommender(**WORLDS).fit(data)
     cold = data.items.to_internal(["s9"])[0]
     scores = model._scores(np.arange(data.n_users))
     assert np.isfinite(scores[:, cold]).all()
@@ -112,9 +120,7 @@ def test_cold_item_gets_a_finite_score_and_is_ranked_by_its_features() -> None:
 
 def test_recommend_for_history_serves_an_unknown_visitor() -> None:
     data = _two_worlds()
-    model = TwoTowerRecommender(
-        embedding_dim=16, epochs=30, batch_size=64, seed=0, device=DEVICE
-    ).fit(data)
+    model = TwoTowerRecommender(**WORLDS).fit(data)
     recs = model.recommend_for_history(["c1", "c2", "not-in-catalog"], k=4)
     assert set(recs.frame[C.user]) == {ANONYMOUS}
     items = recs.items_of(ANONYMOUS)
@@ -127,24 +133,15 @@ def test_recommend_for_history_serves_an_unknown_visitor() -> None:
 
 def test_in_batch_loss_without_item_ids_learns_the_two_worlds() -> None:
     data = _two_worlds()
-    model = TwoTowerRecommender(
-        embedding_dim=16,
-        epochs=30,
-        batch_size=32,
-        seed=0,
-        loss="in_batch",
-        use_item_ids=False,
-        device=DEVICE,
-    ).fit(data)
+    params = WORLDS | {"batch_size": 32, "use_item_ids": False}
+    model = TwoTowerRecommender(**params, loss="in_batch").fit(data)
     items = model.recommend_for_history(["s1", "s2"], k=3).items_of(ANONYMOUS)
     assert all(i.startswith("s") for i in items)
 
 
 def test_cold_user_is_served_from_their_attributes() -> None:
     data = _two_worlds()
-    model = TwoTowerRecommender(
-        embedding_dim=16, epochs=30, batch_size=64, seed=0, device=DEVICE
-    ).fit(data)
+    model = TwoTowerRecommender(**WORLDS).fit(data)
     attrs = {"martian": {"planet": "mars", "age": 30}, "earthling": {"planet": "earth", "age": 30}}
     recs = model.recommend(["earthling", "u1", "martian"], k=5, attributes=attrs)
     assert list(dict.fromkeys(recs.frame[C.user])) == ["earthling", "u1", "martian"]
@@ -205,8 +202,7 @@ def test_hybrid_places_cold_items_by_the_two_tower() -> None:
     """With two_tower as its only cold-capable part, the hybrid ranks the untouched space
     item for a space fan among the top items, with the two-tower's reason."""
     data = _two_worlds()
-    tower = {"embedding_dim": 16, "epochs": 30, "batch_size": 64, "seed": 0, "device": DEVICE}
-    parts: list[dict[str, Any]] = [{"name": "popular"}, {"name": "two_tower", "params": tower}]
+    parts: list[dict[str, Any]] = [{"name": "popular"}, {"name": "two_tower", "params": WORLDS}]
     model = HybridRecommender(components=parts, weights=[0.5, 0.5], cold_factor=1.0).fit(data)
     assert model.cold_capable_.tolist() == [False, True]
     recs = model.recommend(["u0"], k=5).for_user("u0")

@@ -51,13 +51,20 @@ def save_model(model: Any, path: Path) -> Path:
     return path
 
 
+def _unreadable(path: str | Path, exc: Exception) -> ArtifactError:
+    return ArtifactError(f"{path}: not a readable tailorwise model artifact ({exc})")
+
+
+def _meta(path: Path) -> dict[str, Any]:
+    try:
+        return dict(json.loads((path / "model.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:
+        raise _unreadable(path, exc) from exc
+
+
 def artifact_params(path: str | Path) -> dict[str, Any]:
     """The parameters a saved model was trained with, read from its ``model.json``."""
-    try:
-        meta = json.loads((Path(path) / "model.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ArtifactError(f"{path}: not a readable tailorwise model artifact ({exc})") from exc
-    return dict(meta.get("params", {}))
+    return dict(_meta(Path(path)).get("params", {}))
 
 
 def load_model(path: str | Path, **overrides: Any) -> Any:
@@ -66,12 +73,12 @@ def load_model(path: str | Path, **overrides: Any) -> Any:
     from tailorwise.recommend.registry import model_class
 
     path = Path(path)
+    meta = _meta(path)
     try:
-        meta = json.loads((path / "model.json").read_text(encoding="utf-8"))
         npz = np.load(path / "state.npz", allow_pickle=False)
         items = pd.read_parquet(path / "items.parquet")
     except (OSError, ValueError, KeyError) as exc:
-        raise ArtifactError(f"{path}: not a readable tailorwise model artifact ({exc})") from exc
+        raise _unreadable(path, exc) from exc
     if meta.get("format_version") != FORMAT_VERSION:
         raise ArtifactError(
             f"{path}: artifact format {meta.get('format_version')} is not supported "
