@@ -37,11 +37,12 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from recsys_data import DATA, DATASETS, load  # noqa: E402
+from tailorwise.data.split import Split, leave_last_out  # noqa: E402
 from tailorwise.evaluate.runner import EvaluationResult, evaluate  # noqa: E402
-from tailorwise.evaluate.significance import paired_bootstrap  # noqa: E402
-from tailorwise.evaluate.split import Split, leave_last_out  # noqa: E402
 from tailorwise.evaluate.tuning import build  # noqa: E402
-from tailorwise.recommend.artifacts import load_model  # noqa: E402
+from tailorwise.metrics.bootstrap import paired_bootstrap  # noqa: E402
+from tailorwise.recommend.loading import load_model  # noqa: E402
+from tailorwise.recommend.neural.base import TorchRecommender  # noqa: E402
 
 MODELS = ("sasrec", "gru4rec", "two_tower")
 
@@ -99,6 +100,7 @@ def artifact_round_trip(model: Any) -> dict[str, Any]:
             for x, y in zip(a, b, strict=True)
         ]
     )
+    assert isinstance(loaded, TorchRecommender)
     return {
         "loaded_device": str(loaded.device_),
         "max_abs_score_diff": float(np.abs(a - b).max()),

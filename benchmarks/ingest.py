@@ -45,7 +45,7 @@ def _child(argv: list[str]) -> None:
     # Imports happen before the clock starts: they are start-up, not load time.
     import duckdb
 
-    from tailorwise.data.ingest import ingest
+    from tailorwise.ingest.job import ingest
     from tailorwise.store.duckdb import DuckDBStore
 
     start = time.perf_counter()
@@ -173,7 +173,7 @@ def run_case(case: Case, work: Path, repeats: int, on_error: str) -> None:
 
 # ------------------------------------------------------------------ the data
 def synthetic_case(work: Path, events: int) -> Case:
-    from tailorwise.data.synth import SynthConfig, generate
+    from tailorwise.synth import SynthConfig, generate
 
     cfg = SynthConfig(
         n_users=max(10, events // 100),
@@ -214,7 +214,7 @@ def synthetic_case(work: Path, events: int) -> Case:
 
 
 def retail_case() -> Case | None:
-    if importlib.util.find_spec("tailorwise.data.formats.online_retail") is None:
+    if importlib.util.find_spec("tailorwise.ingest.formats.online_retail") is None:
         print("skipping UCI Online Retail: the online-retail loader is not there yet", flush=True)
         return None
     if not RETAIL.exists():

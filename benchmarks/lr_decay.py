@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from recsys_data import DATA, load  # noqa: E402
-from tailorwise.evaluate.split import make_split  # noqa: E402
+from tailorwise.data.split import make_split  # noqa: E402
 from tailorwise.recommend.registry import model_class  # noqa: E402
 
 SCHEDULES: dict[str, Callable[[int, int], float]] = {

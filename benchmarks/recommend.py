@@ -46,9 +46,9 @@ from recsys_report import (  # noqa: E402
     sequential_table,
 )
 from recsys_run import DEEP, BenchConfig, ModelRun, als_speed, run_rectools_peer, run_registered  # noqa: E402
+from tailorwise.data.split import make_split  # noqa: E402
 from tailorwise.evaluate.report import write_report  # noqa: E402
-from tailorwise.evaluate.split import make_split  # noqa: E402
-from tailorwise.recommend.registry import REGISTRY  # noqa: E402
+from tailorwise.recommend.registry import MODELS  # noqa: E402
 
 RESULTS = HERE / "results"
 PROTOCOLS = ("leave-last-out", "random")
@@ -56,7 +56,7 @@ PROTOCOLS = ("leave-last-out", "random")
 
 def our_models() -> list[str]:
     """Everything registered that is not a peer, hybrid last (it blends the others)."""
-    names = [n for n in REGISTRY if n not in PEERS]
+    names = [n for n in MODELS.names() if n not in PEERS]
     return [n for n in names if n != "hybrid"] + (["hybrid"] if "hybrid" in names else [])
 
 

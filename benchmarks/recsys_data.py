@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from tailorwise.data.idmap import IdMap
-from tailorwise.data.ingest import ingest
 from tailorwise.data.interactions import Interactions
+from tailorwise.data.split import Split
 from tailorwise.data.weighting import DEFAULT_EVENT_WEIGHTS, WeightingConfig
-from tailorwise.evaluate.split import Split
+from tailorwise.ingest.job import ingest
 from tailorwise.store.duckdb import DuckDBStore
 
 REPO = Path(__file__).resolve().parents[1]

@@ -29,7 +29,7 @@ from threadpoolctl import threadpool_limits
 from tailorwise.data.interactions import Interactions
 from tailorwise.evaluate.tuning import SEARCH_SPACES, Param, choice, float_range, int_range
 from tailorwise.recommend.base import BaseRecommender
-from tailorwise.recommend.registry import REGISTRY
+from tailorwise.recommend.registry import MODELS
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "peers"))
@@ -187,7 +187,7 @@ RECTOOLS: dict[str, tuple[str, dict[str, Param]]] = {
 def register_peers() -> None:
     """Make the in-process peers known to ``tune``/``build`` in this process only."""
     for name, cls in PEERS.items():
-        REGISTRY.setdefault(name, ("recsys_peers", cls))
+        MODELS.entries.setdefault(name, ("recsys_peers", cls))
 
 
 def run_rectools(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from recsys_run import METRIC, ModelRun
-from tailorwise.evaluate.significance import paired_bootstrap
+from tailorwise.metrics.bootstrap import paired_bootstrap
 
 RATIO_TARGET = 1.05
 ALS_TARGET = 1.2

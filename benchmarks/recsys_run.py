@@ -21,10 +21,10 @@ from rss import PeakRSS
 from threadpoolctl import threadpool_limits
 
 from recsys_peers import PEER_SPACES, PEERS_PYTHON, RECTOOLS, list_peer, run_rectools
+from tailorwise.data.split import Split
 from tailorwise.evaluate.runner import EvaluationResult, evaluate
-from tailorwise.evaluate.split import Split
 from tailorwise.evaluate.tuning import SEARCH_SPACES, Param, build, choice, float_range, tune
-from tailorwise.recommend.hybrid import DEFAULT_COMPONENTS
+from tailorwise.recommend.hybrid.model import DEFAULT_COMPONENTS
 from tailorwise.recommend.registry import model_class
 
 METRIC = "ndcg@10"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tailorwise.data.ingest import ingest
 from tailorwise.data.interactions import Interactions
-from tailorwise.evaluate.split import Split, leave_last_out
+from tailorwise.data.split import Split, leave_last_out
+from tailorwise.ingest.job import ingest
 from tailorwise.store.duckdb import DuckDBStore
 
 REPO = Path(__file__).resolve().parents[1]

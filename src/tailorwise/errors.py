@@ -51,6 +51,10 @@ class IngestError(TailorwiseError):
         super().__init__(message)
 
 
+class ArtifactError(TailorwiseError):
+    """A model artifact is missing, damaged or from an incompatible version."""
+
+
 class NotFittedError(TailorwiseError):
     """A model was used before ``fit``."""
 

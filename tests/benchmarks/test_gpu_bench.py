@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from tailorwise.data.interactions import Interactions
-from tailorwise.recommend.two_tower import TwoTowerRecommender
+from tailorwise.recommend.neural.two_tower import TwoTowerRecommender
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path[:0] = [str(BENCH)]

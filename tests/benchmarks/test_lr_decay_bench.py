@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tailorwise.evaluate.split import Split
-from tailorwise.recommend.two_tower import TwoTowerRecommender
+from tailorwise.data.split import Split
+from tailorwise.recommend.neural.two_tower import TwoTowerRecommender
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path[:0] = [str(BENCH)]

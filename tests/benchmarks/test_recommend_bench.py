@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tailorwise.evaluate.split import Split
+from tailorwise.data.split import Split
 from tailorwise.evaluate.tuning import defaults_in
-from tailorwise.recommend.registry import REGISTRY
+from tailorwise.recommend.registry import MODELS
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path[:0] = [str(BENCH), str(BENCH / "peers")]
@@ -48,7 +48,7 @@ def test_ours_and_inprocess_peers_on_identical_split(
 ) -> None:
     """Issue #3: peers are tuned, fitted and scored by the same code as ours."""
     for name, cls in PEERS.items():  # what register_peers() does, undone after the test
-        monkeypatch.setitem(REGISTRY, name, ("recsys_peers", cls))
+        monkeypatch.setitem(MODELS.entries, name, ("recsys_peers", cls))
     done: dict[str, ModelRun] = {}
     runs = [
         _run(n, s, ml_split, done)
@@ -108,7 +108,7 @@ def test_the_one_deep_trial_is_each_models_defaults() -> None:
 def test_model_that_does_not_import_is_skipped(
     ml_split: Split, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(REGISTRY, "unfinished", ("tailorwise.recommend.not_there", "Model"))
+    monkeypatch.setitem(MODELS.entries, "unfinished", ("tailorwise.recommend.not_there", "Model"))
     run = run_registered("unfinished", "ours", ml_split, CFG, {})
     assert run.status == "skipped"
     assert "does not import" in run.message

@@ -12,9 +12,9 @@ from typer.testing import CliRunner, Result
 
 from tailorwise.cli.benchmark import parse_ks
 from tailorwise.cli.main import app
-from tailorwise.data.ingest import ingest
 from tailorwise.errors import ConfigError, InvalidRequestError
 from tailorwise.evaluate.benchmark import parse_models
+from tailorwise.ingest.job import ingest
 from tailorwise.recommend.registry import model_names
 from tailorwise.store.duckdb import DuckDBStore
 

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from tailorwise.errors import ConfigError
+from tailorwise.recommend.config import DEFAULT_MODEL, load_config, resolve_config
 from tailorwise.recommend.registry import model_names
-from tailorwise.recommend.training import DEFAULT_MODEL, load_config, resolve_config
 
 EXE = [sys.executable, "-m", "tailorwise.cli"]
 

@@ -15,12 +15,12 @@ import pytest
 
 from tailorwise.columns import Columns as C
 from tailorwise.data.interactions import Interactions
+from tailorwise.data.split import Split
 from tailorwise.errors import InvalidRequestError, NotFittedError
-from tailorwise.evaluate.metrics import accuracy_at, hit_matrix
-from tailorwise.evaluate.split import Split
-from tailorwise.recommend.artifacts import load_model
+from tailorwise.metrics.ranking import accuracy_at, hit_matrix
 from tailorwise.recommend.base import Filters
-from tailorwise.recommend.registry import ModelConfig
+from tailorwise.recommend.config import ModelConfig
+from tailorwise.recommend.loading import load_model
 from tailorwise.types import RESULT_COLUMNS
 
 

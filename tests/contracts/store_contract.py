@@ -18,10 +18,10 @@ import pyarrow as pa
 import pytest
 
 from tailorwise.columns import Table
-from tailorwise.data.ingest import ingest
-from tailorwise.data.schema import SCHEMAS, SOURCE_COLUMNS, Kind
 from tailorwise.errors import IngestError, StoreError
-from tailorwise.store.base import DataStore, SourceRecord, StagedBatch, StagedTable, open_store
+from tailorwise.ingest.job import ingest
+from tailorwise.schema import SCHEMAS, SOURCE_COLUMNS, Kind
+from tailorwise.store import DataStore, SourceRecord, StagedBatch, StagedTable, open_store
 from tailorwise.store.sql import DUCKDB_TYPES
 
 EVENTS_CSV = """user_id,item_id,type,timestamp,value,channel,campaign_ref

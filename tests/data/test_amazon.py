@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from tailorwise.columns import Table
-from tailorwise.data.ingest import ingest
 from tailorwise.errors import IngestError, RowIssue
+from tailorwise.ingest.job import ingest
 from tailorwise.store.duckdb import DuckDBStore
 
 REAL = "Musical_Instruments_5.json.gz"

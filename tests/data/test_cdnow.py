@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tailorwise.columns import Table
-from tailorwise.data.ingest import ingest
 from tailorwise.errors import IngestError
+from tailorwise.ingest.job import ingest
 from tailorwise.store.duckdb import DuckDBStore
 
 ROWS, CUSTOMERS, TOTAL = 69_659, 23_570, 2_500_315.63

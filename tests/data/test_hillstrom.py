@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tailorwise.columns import Table
-from tailorwise.data.ingest import IngestReport, ingest
 from tailorwise.errors import IngestError
+from tailorwise.ingest.job import IngestReport, ingest
 from tailorwise.store.duckdb import DuckDBStore
 
 ROWS = 64_000

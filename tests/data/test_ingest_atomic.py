@@ -11,15 +11,15 @@ import duckdb
 import pytest
 
 from tailorwise.columns import Table
-from tailorwise.data.ingest import ingest
 from tailorwise.errors import StoreError
+from tailorwise.ingest.job import ingest
 from tailorwise.store.base import SourceRecord, StagedBatch, StagedTable
 from tailorwise.store.duckdb import DuckDBStore
 
 SCRIPT = textwrap.dedent(
     """
     import sys
-    from tailorwise.data.ingest import ingest
+    from tailorwise.ingest.job import ingest
     from tailorwise.store.duckdb import DuckDBStore
 
     def show(label, done, total):

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tailorwise.columns import Table
-from tailorwise.data.ingest import ingest
 from tailorwise.errors import IngestError
+from tailorwise.ingest.job import ingest
 from tailorwise.store.duckdb import DuckDBStore
 
 HEADER = "user_id,item_id,type,timestamp,value\n"
@@ -184,7 +184,7 @@ def test_extra_columns_land_in_context(duck_store: DuckDBStore, tmp_path: Path) 
 
 
 def test_column_map_and_jsonl(duck_store: DuckDBStore, tmp_path: Path) -> None:
-    from tailorwise.data.formats import IngestOptions
+    from tailorwise.ingest.formats import IngestOptions
 
     body = (
         '{"customer": "c1", "sku": "s1", "type": "click", "timestamp": "2024-03-01T00:00:00"}\n' * 2

@@ -10,8 +10,8 @@ import pytest
 
 from tailorwise.columns import Columns as C
 from tailorwise.data.interactions import Interactions
-from tailorwise.evaluate.split import leave_last_out
-from tailorwise.recommend.registry import ModelConfig
+from tailorwise.data.split import leave_last_out
+from tailorwise.recommend.config import ModelConfig
 
 
 def test_movielens_users_have_their_attributes(ml100k: Interactions) -> None:

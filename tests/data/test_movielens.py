@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from tailorwise.columns import Table
-from tailorwise.data.ingest import ingest
 from tailorwise.errors import IngestError
+from tailorwise.ingest.job import ingest
 from tailorwise.store.duckdb import DuckDBStore
 
 
@@ -242,7 +242,7 @@ def test_dat_scale_and_codes_are_checked(tmp_path: Path, duck_store: DuckDBStore
 
 
 def _scale(lo: float, hi: float) -> Any:
-    from tailorwise.data.formats import IngestOptions
+    from tailorwise.ingest.formats import IngestOptions
 
     return IngestOptions(rating_min=lo, rating_max=hi)
 

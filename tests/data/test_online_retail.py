@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from tailorwise.columns import Table
-from tailorwise.data.ingest import IngestReport, ingest
 from tailorwise.errors import IngestError
+from tailorwise.ingest.job import IngestReport, ingest
 from tailorwise.store.duckdb import DuckDBStore
 
 ROWS, GUEST_ROWS, CUSTOMERS, STOCK_CODES = 541_909, 135_080, 4_372, 4_070

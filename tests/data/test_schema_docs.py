@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from tailorwise.data.schema import SCHEMAS, schema_markdown
+from tailorwise.schema import SCHEMAS, schema_markdown
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "DATA_MODEL.md"
 

@@ -14,10 +14,11 @@ from typer.testing import CliRunner
 
 from tailorwise.cli.main import app
 from tailorwise.columns import Table
-from tailorwise.data.ingest import ingest
-from tailorwise.data.synth import SynthConfig, SynthReport, build_shop, generate
-from tailorwise.data.synth_events import event_chunks
+from tailorwise.ingest.job import ingest
 from tailorwise.store.duckdb import DuckDBStore
+from tailorwise.synth import SynthConfig, SynthReport, generate
+from tailorwise.synth.events import event_chunks
+from tailorwise.synth.shop import build_shop
 
 SMALL = SynthConfig(n_users=2_000, n_items=500, n_events=20_000, seed=7)
 # Many users in the campaign, so that uplift by group is measured precisely.

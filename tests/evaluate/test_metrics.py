@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.metrics import ndcg_score
 
-from tailorwise.evaluate.metrics import (
+from tailorwise.metrics.ranking import (
     accuracy_at,
     coverage,
     hit_matrix,

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from tailorwise.data.interactions import Interactions
+from tailorwise.data.split import Split, make_split
 from tailorwise.errors import ConfigError, InvalidRequestError
 from tailorwise.evaluate.report import markdown_table, write_report
 from tailorwise.evaluate.runner import EvaluationResult, evaluate
-from tailorwise.evaluate.split import Split, make_split
 from tailorwise.evaluate.tuning import (
     SEARCH_SPACES,
     choice,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tailorwise.data.split import Split
 from tailorwise.errors import InvalidRequestError
 from tailorwise.evaluate.runner import evaluate
-from tailorwise.evaluate.significance import paired_bootstrap
-from tailorwise.evaluate.split import Split
+from tailorwise.metrics.bootstrap import paired_bootstrap
 from tailorwise.recommend.popular import PopularRecommender, TrendingRecommender
 
 

@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from tailorwise.data.interactions import Interactions
-from tailorwise.errors import InvalidRequestError
-from tailorwise.evaluate.split import (
+from tailorwise.data.split import (
     Split,
     check_evaluable,
     leave_last_out,
@@ -18,6 +17,7 @@ from tailorwise.evaluate.split import (
     random_per_user,
     temporal,
 )
+from tailorwise.errors import InvalidRequestError
 
 
 def frame(rows: list[tuple[str, str, str]]) -> pd.DataFrame:

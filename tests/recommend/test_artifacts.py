@@ -10,9 +10,10 @@ import pytest
 import torch
 
 from tailorwise.data.interactions import Interactions
-from tailorwise.recommend.artifacts import ArtifactError, load_model
+from tailorwise.errors import ArtifactError
+from tailorwise.recommend.loading import load_model
+from tailorwise.recommend.neural.sequential import GRURecommender
 from tailorwise.recommend.popular import PopularRecommender
-from tailorwise.recommend.sequential import GRURecommender
 from tests.torch_device import DEVICE
 
 

@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 
 from tailorwise.columns import Columns as C
-from tailorwise.data.ingest import ingest
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError, MissingDataError
+from tailorwise.features.text import MINILM_DIM, minilm_embed, tag_text, with_item_text
+from tailorwise.ingest.job import ingest
 from tailorwise.recommend.content import ContentRecommender
 from tailorwise.recommend.popular import PopularRecommender
-from tailorwise.recommend.text import MINILM_DIM, minilm_embed, tag_text, with_item_text
 from tailorwise.store.duckdb import DuckDBStore
 from tests.contracts.recommender_contract import RecommenderContract
 

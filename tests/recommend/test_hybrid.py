@@ -11,12 +11,12 @@ import scipy.sparse as sp
 
 from tailorwise.columns import Columns as C
 from tailorwise.data.interactions import Interactions
+from tailorwise.data.split import Split, leave_last_out
 from tailorwise.errors import ConfigError, MissingDataError
-from tailorwise.evaluate.split import Split, leave_last_out
-from tailorwise.recommend.artifacts import load_model
 from tailorwise.recommend.base import Filters
-from tailorwise.recommend.blend import normalize_scores, place_cold, weighted_sum
-from tailorwise.recommend.hybrid import DEFAULT_COMPONENTS, HybridRecommender
+from tailorwise.recommend.hybrid.blend import normalize_scores, place_cold, weighted_sum
+from tailorwise.recommend.hybrid.model import DEFAULT_COMPONENTS, HybridRecommender
+from tailorwise.recommend.loading import load_model
 from tests.contracts.recommender_contract import RecommenderContract
 from tests.recommend.test_content import SEQUEL, with_cold_sequel
 
@@ -83,6 +83,7 @@ def test_default_blend_leaves_content_out_without_a_catalog(
     recs = model.recommend(users, k=10)
     assert len(recs.frame) == 50
     loaded = load_model(model.save(tmp_path / "hybrid"))
+    assert isinstance(loaded, HybridRecommender)
     assert [c.name for c in loaded.components_] == [c.name for c in model.components_]
     for user in users:
         assert loaded.recommend([user], k=10).items_of(user) == recs.items_of(user)
@@ -197,7 +198,7 @@ def test_recommend_ranks_as_top_k_and_explains_by_each_cells_winning_part(
     parts = [{"name": "popular"}, {"name": "ease"}, {"name": "itemknn"}]
     model = HybridRecommender(components=parts, weights=[0.3, 0.4, 0.3]).fit(ml_small)
     monkeypatch.setattr("tailorwise.recommend.base.BATCH", 16)
-    monkeypatch.setattr("tailorwise.recommend.hybrid.BATCH", 16)
+    monkeypatch.setattr("tailorwise.recommend.hybrid.model.BATCH", 16)
     users = ml_small.users.external[:40].tolist()
     frame = model.recommend(users, k=10, filters=Filters(exclude_items=["50"])).frame
     idx = ml_small.users.to_internal(users)

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from tailorwise.data.interactions import Interactions
+from tailorwise.data.split import Split
 from tailorwise.errors import ConfigError
 from tailorwise.evaluate.runner import evaluate
-from tailorwise.evaluate.split import Split
 from tailorwise.recommend.ease import EASERecommender
 from tailorwise.recommend.seqknn import SequentialKNNRecommender, transition_matrix
 from tests.contracts.recommender_contract import RecommenderContract

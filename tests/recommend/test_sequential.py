@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from tailorwise.data.interactions import Interactions
+from tailorwise.data.split import Split
 from tailorwise.errors import ConfigError
-from tailorwise.evaluate.split import Split
-from tailorwise.recommend.sequential import GRURecommender, SequentialRecommender
-from tailorwise.recommend.torch_utils import user_sequences, user_windows
+from tailorwise.recommend.neural.sequential import GRURecommender, SequentialRecommender
+from tailorwise.recommend.neural.utils import user_sequences, user_windows
 from tests.contracts.recommender_contract import RecommenderContract
 from tests.torch_device import DEVICE
 

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from tailorwise.data.interactions import Interactions
-from tailorwise.recommend.sequential import GRURecommender, SequentialRecommender
-from tailorwise.recommend.torch_base import TorchRecommender, stopping_split
-from tailorwise.recommend.torch_utils import user_sequences
-from tailorwise.recommend.two_tower import TwoTowerRecommender
+from tailorwise.recommend.neural.base import TorchRecommender, stopping_split
+from tailorwise.recommend.neural.sequential import GRURecommender, SequentialRecommender
+from tailorwise.recommend.neural.two_tower import TwoTowerRecommender
+from tailorwise.recommend.neural.utils import user_sequences
 from tests.torch_device import DEVICE
 
 BASE = {"embedding_dim": 32, "epochs": 12, "lr": 5e-3, "seed": 1, "device": DEVICE}

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tailorwise.data.ingest import ingest
+from tailorwise.data.training import training_interactions
 from tailorwise.data.weighting import DEFAULT_EVENT_WEIGHTS, WeightingConfig
 from tailorwise.errors import InvalidRequestError
-from tailorwise.recommend.training import training_interactions
+from tailorwise.ingest.job import ingest
 from tailorwise.store.duckdb import DuckDBStore
 
 

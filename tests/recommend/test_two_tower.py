@@ -14,13 +14,13 @@ import pytest
 from tailorwise.columns import Columns as C
 from tailorwise.data.idmap import UnknownIdError
 from tailorwise.data.interactions import Interactions
+from tailorwise.data.split import leave_last_out
 from tailorwise.errors import InvalidRequestError
-from tailorwise.evaluate.metrics import accuracy_at, hit_matrix
-from tailorwise.evaluate.split import leave_last_out
-from tailorwise.recommend.artifacts import load_model
+from tailorwise.metrics.ranking import accuracy_at, hit_matrix
 from tailorwise.recommend.base import Filters
-from tailorwise.recommend.hybrid import HybridRecommender
-from tailorwise.recommend.two_tower import ANONYMOUS, TwoTowerRecommender
+from tailorwise.recommend.hybrid.model import HybridRecommender
+from tailorwise.recommend.loading import load_model
+from tailorwise.recommend.neural.two_tower import ANONYMOUS, TwoTowerRecommender
 from tests.contracts.recommender_contract import RecommenderContract
 from tests.torch_device import DEVICE
 
@@ -166,6 +166,7 @@ def test_cold_user_answers_depend_on_the_attributes_on_movielens(
     young, retired = recs.items_of("young"), recs.items_of("retired")
     assert len(young) == len(retired) == 10 and young != retired
     loaded = load_model(model.save(tmp_path / "model"))
+    assert isinstance(loaded, TwoTowerRecommender)
     again = loaded.recommend(["young", "retired"], k=10, attributes=attrs)
     assert again.items_of("young") == young and again.items_of("retired") == retired
 

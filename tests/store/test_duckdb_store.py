@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tailorwise.errors import StoreError
-from tailorwise.store.base import DataStore, open_store
+from tailorwise.store import DataStore, open_store
 from tailorwise.store.duckdb import DuckDBStore
 from tests.contracts.store_contract import StoreContract
 

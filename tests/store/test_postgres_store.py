@@ -14,9 +14,9 @@ import psycopg
 import pytest
 
 from tailorwise.columns import Table
-from tailorwise.data.ingest import ingest
 from tailorwise.errors import StoreError
-from tailorwise.store.base import DataStore, StagedBatch, StagedTable, open_store
+from tailorwise.ingest.job import ingest
+from tailorwise.store import DataStore, StagedBatch, StagedTable, open_store
 from tailorwise.store.duckdb import DuckDBStore
 from tailorwise.store.postgres import PostgresStore, redact
 from tests.contracts.store_contract import StoreContract, write_folder

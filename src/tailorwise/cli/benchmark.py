@@ -10,9 +10,9 @@ from rich.table import Table as RichTable
 
 from tailorwise.cli.common import DbOption, console, opened_store, step_progress, user_errors
 from tailorwise.cli.recommend import ConfigOption
+from tailorwise.data.split import Protocol
 from tailorwise.errors import InvalidRequestError
-from tailorwise.evaluate.split import Protocol
-from tailorwise.recommend.training import TrainConfig, load_config
+from tailorwise.recommend.config import TrainConfig, load_config
 
 if TYPE_CHECKING:
     from tailorwise.evaluate.benchmark import Benchmark

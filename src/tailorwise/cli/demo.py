@@ -13,12 +13,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table as RichTable
 
 from tailorwise.cli.common import DbOption, console, opened_store, step_progress
-from tailorwise.cli.demo_recommend import evaluate_default, train_and_show
 from tailorwise.cli.ingest import print_report, print_summary
+from tailorwise.cli.render import print_recs, progress_bars
 from tailorwise.config import Settings
-from tailorwise.data.ingest import IngestReport, default_rejects_path, ingest
+from tailorwise.errors import InvalidRequestError
+from tailorwise.ingest.job import IngestReport, default_rejects_path, ingest
+from tailorwise.recommend.config import TrainConfig
+from tailorwise.recommend.loading import load_model
+from tailorwise.service import DefaultComparison, compare_with_baseline, recommend_for_user, train
 from tailorwise.store import DataStore
 
 # Data set folder under the data dir -> its format.
@@ -43,10 +48,10 @@ def _ingest_with_progress(path: Path, fmt: str, store: DataStore) -> IngestRepor
 
 
 def _synthetic(store: DataStore) -> IngestReport:
-    from tailorwise.data.synth import SynthConfig, write_shop
+    from tailorwise.synth import SynthConfig, generate
 
     folder = Path(tempfile.mkdtemp(prefix="tailorwise-synth-"))
-    write_shop(SynthConfig(n_users=2_000, n_items=500, n_events=100_000, seed=7), folder)
+    generate(SynthConfig(n_users=2_000, n_items=500, n_events=100_000, seed=7), folder)
     return _ingest_with_progress(folder, "events", store)
 
 
@@ -78,3 +83,51 @@ def demo_command(
         if evaluate_default(store):
             console.print("[bold]4. train[/] on everything and recommend")
             train_and_show(store, models)
+
+
+def evaluate_default(store: DataStore) -> bool:
+    """Leave-last-out test of the default model against popularity; False if there is
+    nothing to evaluate (the reason is printed)."""
+    try:
+        with progress_bars() as progress:
+            comparison = compare_with_baseline(store, progress=progress)
+    except InvalidRequestError as exc:
+        console.print(f"skipping the evaluation: {exc}", highlight=False)
+        return False
+    print_comparison(comparison)
+    return True
+
+
+def print_comparison(comparison: DefaultComparison) -> None:
+    results = (comparison.baseline, comparison.model)
+    table = RichTable(title=f"leave-last-out test, {results[0].n_users:,} users, all items ranked")
+    for col in ("model", "NDCG@10", "Recall@10", "coverage@10", "fit s"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for r in results:
+        table.add_row(
+            r.model,
+            f"{r['ndcg@10']:.4f}",
+            f"{r['recall@10']:.4f}",
+            f"{r['coverage@10']:.3f}",
+            f"{r.fit_seconds or 0:.1f}",
+        )
+    console.print(table)
+    ci = comparison.difference
+    console.print(
+        f"{results[1].model} - {results[0].model} NDCG@10: {ci.mean_diff:+.4f} "
+        f"(95% CI {ci.ci_low:+.4f} to {ci.ci_high:+.4f}, paired bootstrap over users)",
+        highlight=False,
+    )
+
+
+def train_and_show(store: DataStore, models: Path, n_users: int = 2) -> None:
+    with progress_bars() as progress:
+        trained = train(store, TrainConfig(), models, progress=progress)
+    console.print(
+        f"trained {trained.name} on all {trained.n_pairs:,} pairs in "
+        f"{trained.fit_seconds:.1f}s; saved {trained.path}",
+        highlight=False,
+    )
+    model = load_model(trained.path)
+    for user in [str(u) for u in model.data_.users.external[:n_users]]:
+        print_recs(recommend_for_user(model, user, k=5), model.data_.item_meta, user)

@@ -10,9 +10,9 @@ import typer
 from rich.table import Table as RichTable
 
 from tailorwise.cli.common import DbOption, console, opened_store, step_progress
-from tailorwise.data.formats import IngestOptions, loader_names
-from tailorwise.data.ingest import IngestReport, OnError, default_rejects_path, ingest
 from tailorwise.errors import ConfigError
+from tailorwise.ingest.formats import IngestOptions, loader_names
+from tailorwise.ingest.job import IngestReport, OnError, default_rejects_path, ingest
 from tailorwise.store.summary import StoreSummary
 
 

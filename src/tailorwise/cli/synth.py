@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from tailorwise.cli.common import DbOption, console, opened_store, step_progress, user_errors
 from tailorwise.cli.ingest import print_report
-from tailorwise.data.synth import SynthConfig, generate
 from tailorwise.errors import ConfigError
+from tailorwise.synth import SynthConfig, generate
 
 
 def synth_command(
@@ -65,7 +65,7 @@ def _config(users: int, items: int, events: int, seed: int, events_format: str) 
 
 
 def _ingest(out_dir: Path, db: str | None) -> None:
-    from tailorwise.data.ingest import ingest
+    from tailorwise.ingest.job import ingest
 
     with opened_store(db) as store, step_progress("ingest") as progress:
         task = progress.add_task(f"ingest {out_dir.name}", total=1)

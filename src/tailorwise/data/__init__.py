@@ -1,1 +1,1 @@
-"""Data model, loaders, validation and ingestion."""
+"""The data the models learn from: id maps, interactions, weighting and splits."""

@@ -1,1 +1,1 @@
-"""Splits, full-ranking metrics, significance and the benchmark runner."""
+"""Evaluation: the runner, tuning and the benchmark."""

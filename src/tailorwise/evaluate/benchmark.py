@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tailorwise.data.split import Protocol, Split, check_evaluable, make_split
+from tailorwise.data.training import training_interactions
 from tailorwise.data.weighting import WeightingConfig
 from tailorwise.errors import ConfigError, InvalidRequestError
 from tailorwise.evaluate import report
 from tailorwise.evaluate.runner import EvaluationResult
-from tailorwise.evaluate.significance import BootstrapResult, paired_bootstrap
-from tailorwise.evaluate.split import Protocol, Split, check_evaluable, make_split
 from tailorwise.evaluate.tuning import SEARCH_SPACES, fit_and_test, tune
+from tailorwise.metrics.bootstrap import BootstrapResult, paired_bootstrap
 from tailorwise.recommend.registry import model_names
-from tailorwise.recommend.training import training_interactions
 from tailorwise.store.base import DataStore
 
 DEFAULT_MODELS = ("popular", "itemknn", "ease", "als")

@@ -15,12 +15,12 @@ from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
-from rich.progress import Progress
 
 from tailorwise.data.interactions import Interactions
+from tailorwise.data.split import Split
 from tailorwise.errors import InvalidRequestError
-from tailorwise.evaluate import metrics as M
-from tailorwise.evaluate.split import Split
+from tailorwise.metrics import ranking as M
+from tailorwise.progress import report
 from tailorwise.recommend.base import BaseRecommender, Filters
 
 Part = Literal["validation", "test"]
@@ -154,11 +154,11 @@ def _rank(model: BaseRecommender, users: np.ndarray, k: int, verbose: bool) -> n
     """Top ``k`` over all allowed items, seen items excluded, in chunks with a progress bar."""
     allowed = model.allowed_items(Filters())
     top = np.full((len(users), k), -1, dtype=np.int64)
-    with Progress(disable=not verbose, transient=True) as progress:
-        task = progress.add_task(f"ranking ({model.name})", total=len(users))
-        for s in range(0, len(users), CHUNK):
-            top[s : s + CHUNK], _ = model.top_k(users[s : s + CHUNK], k, allowed, exclude_seen=True)
-            progress.advance(task, len(users[s : s + CHUNK]))
+    task = f"ranking ({model.name})"
+    for s in range(0, len(users), CHUNK):
+        top[s : s + CHUNK], _ = model.top_k(users[s : s + CHUNK], k, allowed, exclude_seen=True)
+        if verbose:
+            report(task, min(s + CHUNK, len(users)), len(users))
     return top
 
 

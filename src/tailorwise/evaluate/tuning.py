@@ -16,10 +16,10 @@ import optuna
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from tailorwise.data.split import Split
 from tailorwise.errors import ConfigError
-from tailorwise.evaluate.metrics import ACCURACY
 from tailorwise.evaluate.runner import EvaluationResult, evaluate
-from tailorwise.evaluate.split import Split
+from tailorwise.metrics.ranking import ACCURACY
 from tailorwise.recommend.registry import model_class, model_names
 
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tailorwise.columns import Columns as C
 from tailorwise.data.interactions import Interactions
-from tailorwise.errors import InvalidRequestError, NotFittedError
+from tailorwise.errors import ConfigError, InvalidRequestError, NotFittedError
 from tailorwise.types import Recommendations
 
 BATCH = 512
@@ -62,8 +62,23 @@ class BaseRecommender(ABC):
         sig = inspect.signature(cls.__init__)
         return [p for p in sig.parameters if p != "self"]
 
-    def get_params(self) -> dict[str, Any]:
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor's parameters (scikit-learn's contract; no model nests estimators,
+        so ``deep`` changes nothing)."""
         return {p: getattr(self, p) for p in self._param_names()}
+
+    def set_params(self, **params: Any) -> Self:
+        """Set constructor parameters by name, as scikit-learn does; an unknown name is an
+        error that lists the known ones."""
+        known = self._param_names()
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            raise ConfigError(
+                f"{self.name} has no parameter {', '.join(unknown)}; it has: {', '.join(known)}"
+            )
+        for name, value in params.items():
+            setattr(self, name, value)
+        return self
 
     def _check_params(self) -> None:  # noqa: B027 - optional hook
         """Validate hyperparameters; override to add rules."""

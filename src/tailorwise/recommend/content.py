@@ -19,8 +19,8 @@ from sklearn.preprocessing import normalize
 from tailorwise.columns import Columns as C
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
+from tailorwise.features.text import category_lists, item_vectors
 from tailorwise.recommend.base import BaseRecommender
-from tailorwise.recommend.text import category_lists, item_vectors
 
 # Added to cosine scores so that exact ties (e.g. a user with no liked item)
 # fall back to popularity instead of catalog order; too small to reorder

@@ -1,4 +1,4 @@
-"""The data-store protocol and the URL opener.
+"""The data-store protocol.
 
 A store holds the canonical tables. Ingestion parses and validates input in
 a DuckDB *staging* connection that the store hands out, then asks the store
@@ -12,11 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from tailorwise.columns import Table
-from tailorwise.errors import StoreError
 
 if TYPE_CHECKING:
     import duckdb
@@ -89,21 +87,3 @@ class DataStore(Protocol):
     def __enter__(self) -> DataStore: ...
 
     def __exit__(self, *exc: object) -> None: ...
-
-
-def open_store(url: str | Path) -> DataStore:
-    """Open a store by URL: a DuckDB file path (or ``duckdb://PATH``) or ``postgresql://...``."""
-    text = str(url)
-    if text.startswith(("postgresql://", "postgres://")):
-        from tailorwise.store.postgres import PostgresStore
-
-        return PostgresStore(text)
-    if "://" in text and not text.startswith("duckdb://"):
-        scheme = text.split("://", 1)[0]
-        raise StoreError(
-            f"unknown store URL scheme '{scheme}://' in '{text}'. Use a DuckDB file path "
-            "(e.g. ./tailorwise.duckdb), duckdb://PATH, or postgresql://USER@HOST/DB."
-        )
-    from tailorwise.store.duckdb import DuckDBStore
-
-    return DuckDBStore(text.removeprefix("duckdb://"))

@@ -23,8 +23,8 @@ import pyarrow as pa
 
 from tailorwise.columns import Columns as C
 from tailorwise.columns import Table
-from tailorwise.data.schema import SCHEMAS, SOURCE_COLUMNS, Kind
 from tailorwise.errors import StoreError
+from tailorwise.schema import SCHEMAS, SOURCE_COLUMNS, Kind
 from tailorwise.store.base import SourceRecord, StagedBatch, StagedTable
 from tailorwise.store.sql import DUCKDB_TYPES, POSTGRES_TYPES, all_ddl, quote, source_indexes
 from tailorwise.store.summary import StoreSummary, compute_summary

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tailorwise.columns import Columns as C
-from tailorwise.data.schema import SCHEMAS, SOURCE_COLUMNS, Kind, TableSchema
+from tailorwise.schema import SCHEMAS, SOURCE_COLUMNS, Kind, TableSchema
 
 DUCKDB_TYPES: Mapping[Kind, str] = {
     Kind.string: "VARCHAR",

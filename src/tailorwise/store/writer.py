@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from tailorwise.columns import Columns as C
 from tailorwise.columns import Table
-from tailorwise.data.schema import SCHEMAS
+from tailorwise.schema import SCHEMAS
 from tailorwise.store.base import StagedBatch
 from tailorwise.store.sql import quote, upsert_sql
 

@@ -1,0 +1,1 @@
+"""Features shared by every model: text encoders and user/item features."""

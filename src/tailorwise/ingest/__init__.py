@@ -1,0 +1,1 @@
+"""Ingestion: file formats, validation, the fast path and the careful path."""

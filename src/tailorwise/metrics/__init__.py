@@ -1,0 +1,1 @@
+"""Ranking metrics, and the paired bootstrap that compares two models on them."""

@@ -1,0 +1,1 @@
+"""The PyTorch models: SASRec, GRU4Rec and a two-tower model, on one training base."""
