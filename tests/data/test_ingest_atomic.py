@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import textwrap
@@ -55,11 +56,16 @@ def test_killed_ingest_leaves_store_unchanged(tmp_path: Path) -> None:
         [sys.executable, "-c", SCRIPT, str(db), str(big)], stdout=subprocess.PIPE, text=True
     )
     assert proc.stdout is not None
+    killed = False
     for line in proc.stdout:
         if "writing" in line:
             proc.kill()  # SIGKILL while the store transaction is open
+            killed = True
             break
-    proc.wait(timeout=120)
+    returncode = proc.wait(timeout=120)
+    # Issue #14: the test proves nothing unless the child was killed mid-write by us.
+    assert killed, "the ingest never reached its write step"
+    assert returncode == -signal.SIGKILL, f"the ingest ended by itself (exit {returncode})"
     with DuckDBStore(db) as store:
         after = {t: store.count(t) for t in Table}
     assert after == before, "a killed ingest must leave no trace"
