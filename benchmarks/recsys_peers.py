@@ -26,8 +26,9 @@ from implicit.als import AlternatingLeastSquares
 from implicit.bpr import BayesianPersonalizedRanking
 from threadpoolctl import threadpool_limits
 
+from tailorwise.config.space import Param, choice, float_range, int_range
 from tailorwise.data.interactions import Interactions
-from tailorwise.evaluate.tuning import SEARCH_SPACES, Param, choice, float_range, int_range
+from tailorwise.evaluate.tuning import default_space
 from tailorwise.recommend.base import BaseRecommender
 from tailorwise.recommend.registry import MODELS
 
@@ -163,9 +164,9 @@ PEERS: dict[str, str] = {
 }
 # The same spaces as our counterparts, so both sides search the same ground.
 PEER_SPACES: dict[str, dict[str, Param]] = {
-    "implicit_als": SEARCH_SPACES["als"],
-    "implicit_bpr": SEARCH_SPACES["bpr"],
-    "ease_reference": SEARCH_SPACES["ease"],
+    "implicit_als": default_space("als"),
+    "implicit_bpr": default_space("bpr"),
+    "ease_reference": default_space("ease"),
 }
 # RecTools peers: name in the benchmark -> (RecTools model, search space). SASRec's
 # space mirrors ours (width, depth, dropout, learning rate); the rest stays at

@@ -21,9 +21,10 @@ from rss import PeakRSS
 from threadpoolctl import threadpool_limits
 
 from recsys_peers import PEER_SPACES, PEERS_PYTHON, RECTOOLS, list_peer, run_rectools
+from tailorwise.config.space import Param, choice, float_range
 from tailorwise.data.split import Split
 from tailorwise.evaluate.runner import EvaluationResult, evaluate
-from tailorwise.evaluate.tuning import SEARCH_SPACES, Param, build, choice, float_range, tune
+from tailorwise.evaluate.tuning import build, tune
 from tailorwise.recommend.hybrid.model import DEFAULT_COMPONENTS
 from tailorwise.recommend.registry import model_class
 
@@ -34,7 +35,7 @@ EXTRA_SPACES: dict[str, dict[str, Param]] = {
         "embedding_dim": choice(32, 64, 128),
         "dropout": float_range(0.0, 0.5),
         "lr": float_range(1e-4, 1e-2, log=True),
-        "weight_decay": float_range(0.0, 0.1),  # from 0, the default: see SEARCH_SPACES
+        "weight_decay": float_range(0.0, 0.1),  # from 0, the default: see sasrec's search_space
     },
     "hybrid": {},  # components come tuned (below); its blend weights tune themselves
 }
@@ -96,7 +97,7 @@ class ModelRun:
 def space_for(name: str) -> dict[str, Param]:
     if name in PEER_SPACES:
         return PEER_SPACES[name]
-    return EXTRA_SPACES.get(name, SEARCH_SPACES.get(name, {}))
+    return EXTRA_SPACES.get(name, dict(model_class(name).search_space or {}))
 
 
 def fixed_for(

@@ -20,9 +20,9 @@ from tailorwise.data.weighting import WeightingConfig
 from tailorwise.errors import ConfigError, InvalidRequestError
 from tailorwise.evaluate import report
 from tailorwise.evaluate.runner import EvaluationResult
-from tailorwise.evaluate.tuning import SEARCH_SPACES, fit_and_test, tune
+from tailorwise.evaluate.tuning import fit_and_test, tune
 from tailorwise.metrics.bootstrap import BootstrapResult, paired_bootstrap
-from tailorwise.recommend.registry import model_names
+from tailorwise.recommend.registry import model_class, model_names
 from tailorwise.store.base import DataStore
 
 DEFAULT_MODELS = ("popular", "itemknn", "ease", "als")
@@ -160,7 +160,8 @@ def _run_one(
     done: int,
 ) -> ModelRun:
     tuned, tune_seconds, value = False, None, None
-    space = {p: dim for p, dim in SEARCH_SPACES.get(name, {}).items() if p not in fixed}
+    default = model_class(name).search_space or {}
+    space = {p: dim for p, dim in default.items() if p not in fixed}
     if n_trials > 0 and space:
         say(f"tuning {name}", done)
         t0 = time.perf_counter()

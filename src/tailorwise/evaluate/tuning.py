@@ -14,107 +14,13 @@ from typing import Any
 
 import optuna
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
 
+from tailorwise.config.space import Param, SearchSpace
 from tailorwise.data.split import Split
 from tailorwise.errors import ConfigError
 from tailorwise.evaluate.runner import EvaluationResult, evaluate
 from tailorwise.metrics.ranking import ACCURACY
 from tailorwise.recommend.registry import model_class, model_names
-
-
-class Param(BaseModel):
-    """One dimension of a search space: a float or int range, or a list of choices."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    kind: str  # "float" | "int" | "choice"
-    low: float = 0.0
-    high: float = 0.0
-    log: bool = False
-    choices: tuple[Any, ...] = ()
-
-    def contains(self, value: Any) -> bool:
-        """Whether ``value`` is a point of this dimension (e.g. a model's default)."""
-        if self.kind == "choice":
-            return value in self.choices
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return False
-        return self.low <= value <= self.high and (self.kind == "float" or value == int(value))
-
-    def suggest(self, trial: optuna.Trial, name: str) -> Any:
-        if self.kind == "float":
-            return trial.suggest_float(name, self.low, self.high, log=self.log)
-        if self.kind == "int":
-            return trial.suggest_int(name, int(self.low), int(self.high), log=self.log)
-        if self.kind == "choice":
-            return trial.suggest_categorical(name, list(self.choices))
-        raise ConfigError(
-            f"search space '{name}': kind must be float, int or choice, got {self.kind}"
-        )
-
-
-def float_range(low: float, high: float, log: bool = False) -> Param:
-    return Param(kind="float", low=low, high=high, log=log)
-
-
-def int_range(low: int, high: int, log: bool = False) -> Param:
-    return Param(kind="int", low=low, high=high, log=log)
-
-
-def choice(*options: Any) -> Param:
-    return Param(kind="choice", choices=tuple(options))
-
-
-SearchSpace = Mapping[str, Param]
-
-# Default spaces for the registered models whose parameters are known. Fixed
-# settings (seed, verbose, threads) are left out; an empty space means nothing to tune.
-SEARCH_SPACES: dict[str, dict[str, Param]] = {
-    "popular": {},
-    "trending": {"half_life_days": float_range(1.0, 365.0, log=True)},
-    "itemknn": {
-        "k_neighbors": int_range(10, 1000, log=True),
-        "shrink": float_range(0.0, 200.0),
-        "weighting": choice("none", "bm25", "tfidf"),
-        "bm25_k1": float_range(0.1, 3.0),
-        "bm25_b": float_range(0.0, 1.0),
-    },
-    "ease": {"l2": float_range(10.0, 10_000.0, log=True)},
-    "seqknn": {
-        "window": int_range(1, 50, log=True),
-        "decay": float_range(0.3, 1.0),
-        "backward": float_range(0.0, 1.0),
-        "recency": float_range(0.5, 1.0),
-        "alpha": float_range(0.0, 1.0),
-    },
-    "als": {
-        "factors": int_range(16, 256, log=True),
-        "regularization": float_range(1e-4, 1.0, log=True),
-        "alpha": float_range(0.1, 50.0, log=True),
-        "iterations": int_range(5, 40),
-    },
-    "bpr": {
-        "factors": int_range(16, 256, log=True),
-        "learning_rate": float_range(1e-3, 0.2, log=True),
-        "regularization": float_range(1e-5, 0.1, log=True),
-        "iterations": int_range(20, 300, log=True),
-    },
-    "content": {"features": choice("tfidf", "minilm"), "category_weight": float_range(0.0, 3.0)},
-    "sasrec": {
-        "embedding_dim": choice(32, 64, 128),
-        "n_layers": int_range(1, 3),
-        "dropout": float_range(0.0, 0.5),
-        "lr": float_range(1e-4, 1e-2, log=True),
-        # linear from 0, so the default (no decay) is a point of the space and trial 0
-        "weight_decay": float_range(0.0, 0.1),
-    },
-    "gru4rec": {
-        "embedding_dim": choice(32, 64, 128),
-        "dropout": float_range(0.0, 0.5),
-        "lr": float_range(1e-4, 1e-2, log=True),
-    },
-}
 
 
 @dataclass
@@ -138,15 +44,20 @@ def parse_metric(metric: str) -> tuple[str, int]:
     return name, int(k)
 
 
+def default_spaces() -> dict[str, dict[str, Param]]:
+    """Each registered model's default search space, for the models that declare one."""
+    spaces = {name: model_class(name).search_space for name in model_names()}
+    return {name: dict(space) for name, space in spaces.items() if space is not None}
+
+
 def default_space(model_name: str) -> dict[str, Param]:
-    if model_name not in model_names():
-        model_class(model_name)  # raises the registry's error, which lists the known names
-    if model_name not in SEARCH_SPACES:
+    space = model_class(model_name).search_space  # an unknown name lists the known ones
+    if space is None:
         raise ConfigError(
             f"no default search space for model '{model_name}'; pass search_space= "
-            f"(models with one: {', '.join(SEARCH_SPACES)})"
+            f"(models with one: {', '.join(default_spaces())})"
         )
-    return SEARCH_SPACES[model_name]
+    return dict(space)
 
 
 def _check_space(model_name: str, space: SearchSpace, fixed: Mapping[str, Any]) -> None:

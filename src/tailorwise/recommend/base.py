@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from tailorwise.columns import Columns as C
+from tailorwise.config.space import SearchSpace
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError, InvalidRequestError, NotFittedError
 from tailorwise.types import Recommendations
@@ -55,6 +56,9 @@ class BaseRecommender(ABC):
 
     name: ClassVar[str] = "base"
     reason: ClassVar[str] = "recommended"
+    # The default space `tune` searches, beside the parameters it names; fixed settings
+    # (seed, verbose, threads) stay out. None: no default; {}: nothing to tune.
+    search_space: ClassVar[SearchSpace | None] = None
 
     # --- parameters -----------------------------------------------------
     @classmethod

@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
 from tailorwise.columns import Columns as C
+from tailorwise.config.space import SearchSpace, choice, float_range
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
 from tailorwise.features.text import category_lists, item_vectors
@@ -32,6 +33,10 @@ class ContentRecommender(BaseRecommender):
     """Cosine between a user's taste profile and each item's text vector."""
 
     name = "content"
+    search_space: ClassVar[SearchSpace] = {
+        "features": choice("tfidf", "minilm"),
+        "category_weight": float_range(0.0, 3.0),
+    }
     scores_cold_items: ClassVar[bool] = True
 
     def __init__(

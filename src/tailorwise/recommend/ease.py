@@ -13,10 +13,13 @@ copies at once.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import lapack
 
+from tailorwise.config.space import SearchSpace, float_range
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
 from tailorwise.recommend.base import BaseRecommender
@@ -27,6 +30,7 @@ class EASERecommender(BaseRecommender):
     """Embarrassingly Shallow Autoencoder; ``l2`` is the ridge penalty lambda."""
 
     name = "ease"
+    search_space: ClassVar[SearchSpace] = {"l2": float_range(10.0, 10_000.0, log=True)}
     reason = "often liked together with items you liked"
 
     def __init__(self, l2: float = 100.0) -> None:

@@ -9,13 +9,14 @@ cores.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from implicit.cpu.als import AlternatingLeastSquares
 from implicit.cpu.bpr import BayesianPersonalizedRanking
 from threadpoolctl import threadpool_limits
 
+from tailorwise.config.space import SearchSpace, float_range, int_range
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
 from tailorwise.recommend.base import BaseRecommender
@@ -85,6 +86,12 @@ class ALSRecommender(_ImplicitMF):
     """Implicit-feedback ALS (Hu, Koren, Volinsky 2008); confidence = ``alpha`` x weight."""
 
     name = "als"
+    search_space: ClassVar[SearchSpace] = {
+        "factors": int_range(16, 256, log=True),
+        "regularization": float_range(1e-4, 1.0, log=True),
+        "alpha": float_range(0.1, 50.0, log=True),
+        "iterations": int_range(5, 40),
+    }
     reason = "matches your taste profile"
 
     def __init__(
@@ -149,6 +156,12 @@ class BPRRecommender(_ImplicitMF):
     """
 
     name = "bpr"
+    search_space: ClassVar[SearchSpace] = {
+        "factors": int_range(16, 256, log=True),
+        "learning_rate": float_range(1e-3, 0.2, log=True),
+        "regularization": float_range(1e-5, 0.1, log=True),
+        "iterations": int_range(20, 300, log=True),
+    }
     reason = "matches your taste profile"
 
     def __init__(

@@ -10,13 +10,14 @@ norms in the denominator, ``dot / (|i| |j| + shrink)``. implicit's
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
 from implicit.nearest_neighbours import bm25_weight, tfidf_weight
 
 from tailorwise.columns import Columns as C
+from tailorwise.config.space import SearchSpace, choice, float_range, int_range
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
 from tailorwise.recommend.base import BaseRecommender
@@ -77,6 +78,13 @@ class ItemKNNRecommender(BaseRecommender):
     """
 
     name = "itemknn"
+    search_space: ClassVar[SearchSpace] = {
+        "k_neighbors": int_range(10, 1000, log=True),
+        "shrink": float_range(0.0, 200.0),
+        "weighting": choice("none", "bm25", "tfidf"),
+        "bm25_k1": float_range(0.1, 3.0),
+        "bm25_b": float_range(0.0, 1.0),
+    }
     reason = "similar to items you liked"
 
     def __init__(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
+from tailorwise.config.space import SearchSpace, float_range
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
 from tailorwise.recommend.base import BaseRecommender
@@ -13,6 +16,7 @@ class PopularRecommender(BaseRecommender):
     """Items ranked by how many users liked them in training."""
 
     name = "popular"
+    search_space: ClassVar[SearchSpace] = {}
 
     def __init__(self) -> None:
         pass
@@ -39,6 +43,7 @@ class TrendingRecommender(PopularRecommender):
     """Popularity with exponential time decay: recent interest counts more."""
 
     name = "trending"
+    search_space: ClassVar[SearchSpace] = {"half_life_days": float_range(1.0, 365.0, log=True)}
 
     def __init__(self, half_life_days: float = 14.0) -> None:
         self.half_life_days = half_life_days

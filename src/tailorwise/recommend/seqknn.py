@@ -18,9 +18,12 @@ kNN, Ludewig & Jannach 2018, and of item2vec's context window).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import scipy.sparse as sp
 
+from tailorwise.config.space import SearchSpace, float_range, int_range
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
 from tailorwise.recommend.base import BaseRecommender
@@ -62,6 +65,13 @@ class SequentialKNNRecommender(BaseRecommender):
     """Time-ordered co-occurrence with recency-weighted history (see the module docstring)."""
 
     name = "seqknn"
+    search_space: ClassVar[SearchSpace] = {
+        "window": int_range(1, 50, log=True),
+        "decay": float_range(0.3, 1.0),
+        "backward": float_range(0.0, 1.0),
+        "recency": float_range(0.5, 1.0),
+        "alpha": float_range(0.0, 1.0),
+    }
     reason = "often taken up right after items you liked"
 
     def __init__(

@@ -16,12 +16,13 @@ dotted with the item's embedding.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import torch
 from torch import nn
 
+from tailorwise.config.space import SearchSpace, choice, float_range, int_range
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
 from tailorwise.recommend.neural import utils as tu
@@ -113,6 +114,14 @@ class SequentialRecommender(TorchRecommender):
     """SASRec-style next-item model; ``encoder="gru"`` swaps in a GRU (see GRURecommender)."""
 
     name = "sasrec"
+    search_space: ClassVar[SearchSpace] = {
+        "embedding_dim": choice(32, 64, 128),
+        "n_layers": int_range(1, 3),
+        "dropout": float_range(0.0, 0.5),
+        "lr": float_range(1e-4, 1e-2, log=True),
+        # linear from 0, so the default (no decay) is a point of the space and trial 0
+        "weight_decay": float_range(0.0, 0.1),
+    }
     net_: _Net
 
     def __init__(
@@ -254,6 +263,11 @@ class GRURecommender(SequentialRecommender):
     """GRU4Rec-style: the same training and scoring with a GRU encoder (no attention heads)."""
 
     name = "gru4rec"
+    search_space: ClassVar[SearchSpace] = {
+        "embedding_dim": choice(32, 64, 128),
+        "dropout": float_range(0.0, 0.5),
+        "lr": float_range(1e-4, 1e-2, log=True),
+    }
 
     def __init__(
         self,
@@ -277,21 +291,21 @@ class GRURecommender(SequentialRecommender):
         verbose: bool = False,
     ) -> None:
         super().__init__(
-            embedding_dim,
-            n_layers,
-            1,
-            max_len,
-            dropout,
-            epochs,
-            batch_size,
-            lr,
-            weight_decay,
-            loss,
-            n_negatives,
-            "gru",
-            early_stopping,
-            patience,
-            device,
-            seed,
-            verbose,
+            embedding_dim=embedding_dim,
+            n_layers=n_layers,
+            n_heads=1,  # unused by the GRU encoder
+            max_len=max_len,
+            dropout=dropout,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            weight_decay=weight_decay,
+            loss=loss,
+            n_negatives=n_negatives,
+            encoder="gru",
+            early_stopping=early_stopping,
+            patience=patience,
+            device=device,
+            seed=seed,
+            verbose=verbose,
         )
