@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+# As the CLI does for its process (cli/main.py): torch's OpenMP threads must not spin.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from tailorwise.data.interactions import Interactions
 from tailorwise.data.split import Split, leave_last_out
 from tailorwise.ingest.job import ingest

@@ -69,3 +69,24 @@ class EventType(StrEnum):
     review = "review"
     tag = "tag"
     return_ = "return"
+
+
+# Names other tools and shops use for our event types (matched after lower-casing and
+# trimming): ``cart`` is stored as ``add_to_cart``.
+EVENT_ALIASES: dict[str, str] = {
+    "cart": EventType.add_to_cart.value,
+    "add-to-cart": EventType.add_to_cart.value,
+    "addtocart": EventType.add_to_cart.value,
+    "add_cart": EventType.add_to_cart.value,
+    "basket": EventType.add_to_cart.value,
+    "page_view": EventType.view.value,
+    "pageview": EventType.view.value,
+    "detail_view": EventType.view.value,
+    "buy": EventType.purchase.value,
+    "order": EventType.purchase.value,
+    "transaction": EventType.purchase.value,
+    "favorite": EventType.wishlist.value,
+    "favourite": EventType.wishlist.value,
+    "rate": EventType.rating.value,
+    "refund": EventType.return_.value,
+}

@@ -17,9 +17,15 @@ T = TypeVar("T")
 class LazyRegistry(Generic[T]):
     """Names of one ``kind`` of component, each mapped to ``(module, class name)``."""
 
-    def __init__(self, kind: str, entries: dict[str, tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        kind: str,
+        entries: dict[str, tuple[str, str]],
+        extras: dict[str, str] | None = None,
+    ) -> None:
         self.kind = kind
         self.entries = dict(entries)
+        self.extras = dict(extras or {})  # name -> the optional dependency group it needs
 
     def names(self) -> list[str]:
         return list(self.entries)
@@ -34,5 +40,14 @@ class LazyRegistry(Generic[T]):
                 f"unknown {self.kind} '{name}'; choose one of: {', '.join(self.entries)}"
             )
         module, cls = self.entries[name]
-        found: type[T] = getattr(importlib.import_module(module), cls)
+        try:
+            loaded = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if name not in self.extras:
+                raise
+            raise ConfigError(
+                f"{self.kind} '{name}' needs {exc.name}, which is not installed: "
+                f"pip install 'tailorwise[{self.extras[name]}]'"
+            ) from exc
+        found: type[T] = getattr(loaded, cls)
         return found

@@ -80,3 +80,17 @@ def test_unknown_format_and_store_scheme(tmp_path: Path) -> None:
     assert fmt.returncode == 1 and "unknown format 'nope'" in fmt.stderr
     url = run("stats", "--db", "mysql://x/y", cwd=tmp_path)
     assert url.returncode == 1 and "unknown store URL scheme" in url.stderr
+
+
+def test_read_only_commands_do_not_create_a_store(tmp_path: Path) -> None:
+    """Issue #14: `stats --db typo.duckdb` made an empty file and exited 0."""
+    for command in ("stats", "train", "evaluate"):
+        result = run(command, "--db", "typo.duckdb", cwd=tmp_path)
+        assert result.returncode == 1, (command, result.stdout)
+        assert "no store at 'typo.duckdb': run `tailorwise ingest` first" in result.stderr
+    assert not (tmp_path / "typo.duckdb").exists()
+
+
+def test_version() -> None:
+    result = run("--version", cwd=Path.cwd())
+    assert result.returncode == 0 and result.stdout.strip() == "tailorwise 0.1.0"

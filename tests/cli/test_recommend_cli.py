@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -169,3 +170,18 @@ def test_bad_train_config_names_file_and_field(tmp_path: Path) -> None:
         load_config(bad)
     with pytest.raises(ConfigError, match=r"must be a \.json or \.toml"):
         load_config(bad.rename(tmp_path / "bad.yaml"))
+
+
+def test_json_output_of_train_evaluate_and_recommend(workdir: Path) -> None:
+    """Issue #14: --json for scripts (the recommendation shape is the one issue 5 serves)."""
+    trained = json.loads(run("train", "--model", "popular", "--json", cwd=workdir).stdout)
+    assert trained["name"] == "popular" and trained["n_pairs"] == 100_000
+    assert Path(trained["path"]).is_relative_to("models/popular")
+    evaluated = json.loads(run("evaluate", "--model", "popular", "--json", cwd=workdir).stdout)
+    assert evaluated["model"] == "popular" and evaluated["part"] == "test"
+    assert 0.01 < evaluated["metrics"]["ndcg@10"] < 0.2
+    recs = json.loads(run("recommend", "1", "-k", "3", "--json", cwd=workdir).stdout)
+    assert recs["user_id"] == "1" and recs["model"] == "popular"
+    assert len(recs["items"]) == 3
+    assert all(set(item) == {"item_id", "score", "reason"} for item in recs["items"])
+    assert recs["items"][0]["score"] >= recs["items"][2]["score"]

@@ -184,7 +184,7 @@ def test_extra_columns_land_in_context(duck_store: DuckDBStore, tmp_path: Path) 
 
 
 def test_column_map_and_jsonl(duck_store: DuckDBStore, tmp_path: Path) -> None:
-    from tailorwise.ingest.formats import IngestOptions
+    from tailorwise.ingest.formats.base import IngestOptions
 
     body = (
         '{"customer": "c1", "sku": "s1", "type": "click", "timestamp": "2024-03-01T00:00:00"}\n' * 2
@@ -265,3 +265,23 @@ def test_mixed_line_ends_load_every_row(
         (5, "u4", None, "last"),
     ]
     assert list(temp.iterdir()) == []
+
+
+@pytest.mark.parametrize("careful", [False, True], ids=["fast path", "careful path"])
+def test_common_event_type_aliases_are_accepted(
+    duck_store: DuckDBStore, tmp_path: Path, careful: bool
+) -> None:
+    """Issue #14: `cart` (as the README's "view < click < cart < purchase" says) and other
+    names shops use are stored as our types; an unknown type is still named."""
+    rows = "u1,i1,cart,2024-01-01,\nu1,i2, Buy ,2024-01-02,\nu2,i1,PageView,2024-01-03,\n"
+    bad = "u2,i3,teleport,2024-01-04,\n" if careful else ""
+    path = write(tmp_path / "aliases.csv", HEADER + rows + bad)
+    if careful:
+        with pytest.raises(
+            IngestError, match=r'row 5, column .type.: unknown event type "teleport"'
+        ):
+            ingest(path, "events", duck_store)
+        path = write(tmp_path / "aliases.csv", HEADER + rows)
+    ingest(path, "events", duck_store)
+    types = duck_store.read(Table.events, ["type"]).column("type").to_pylist()
+    assert sorted(types) == ["add_to_cart", "purchase", "view"]

@@ -242,7 +242,7 @@ def test_dat_scale_and_codes_are_checked(tmp_path: Path, duck_store: DuckDBStore
 
 
 def _scale(lo: float, hi: float) -> Any:
-    from tailorwise.ingest.formats import IngestOptions
+    from tailorwise.ingest.formats.base import IngestOptions
 
     return IngestOptions(rating_min=lo, rating_max=hi)
 

@@ -10,9 +10,8 @@ from rich.table import Table as RichTable
 
 from tailorwise.cli.common import DbOption, console, opened_store, step_progress, user_errors
 from tailorwise.cli.recommend import ConfigOption
-from tailorwise.data.split import Protocol
+from tailorwise.data.protocols import Protocol
 from tailorwise.errors import InvalidRequestError
-from tailorwise.recommend.config import TrainConfig, load_config
 
 if TYPE_CHECKING:
     from tailorwise.evaluate.benchmark import Benchmark
@@ -54,6 +53,7 @@ def benchmark_command(
     """
     # Imported here: scipy.stats, optuna and matplotlib would slow every other command's start.
     from tailorwise.evaluate import benchmark as B
+    from tailorwise.recommend.config import TrainConfig, load_config
 
     with user_errors():
         names = B.parse_models(models) if models else list(B.DEFAULT_MODELS)
@@ -78,7 +78,8 @@ def benchmark_command(
             params={cfg.model.name: cfg.model.params} if config else None,
             on_step=lambda label, done: progress.update(task, description=label, completed=done),
         )
-    files = B.write_benchmark(bench, output)
+    with user_errors():
+        files = B.write_benchmark(bench, output)
     print_benchmark(bench)
     for path in files.values():
         console.print(f"wrote {path}", highlight=False, soft_wrap=True)

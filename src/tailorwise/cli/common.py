@@ -5,20 +5,25 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from tailorwise.config import Settings
 from tailorwise.errors import TailorwiseError
-from tailorwise.store import DataStore, open_store
+
+if TYPE_CHECKING:
+    from tailorwise.store import DataStore
 
 console = Console()
 err_console = Console(stderr=True)
 
+# metavar="": a flag takes no value, so --help shows none (typer would print <bool>)
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print JSON (for scripts) instead of tables", metavar="")
+]
 DbOption = Annotated[
     str | None,
     typer.Option("--db", help="Store URL: a DuckDB file or postgresql://... [env: TAILORWISE_DB]"),
@@ -26,12 +31,18 @@ DbOption = Annotated[
 
 
 def store_url(db: str | None) -> str:
+    from tailorwise.config import Settings  # pydantic-settings: 0.2 s, not for --help
+
     return db or Settings().db
 
 
 @contextmanager
-def opened_store(db: str | None) -> Iterator[DataStore]:
-    with user_errors(), open_store(store_url(db)) as store:
+def opened_store(db: str | None, create: bool = False) -> Iterator[DataStore]:
+    """The store at ``--db``; a command that only reads (``create=False``) does not make an
+    empty one where there is none."""
+    from tailorwise.store import open_store
+
+    with user_errors(), open_store(store_url(db), create=create) as store:
         yield store
 
 
@@ -60,7 +71,7 @@ def step_progress(label: str) -> Iterator[Progress]:
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
         console=err_console,
-        transient=False,
+        transient=True,
     )
     with progress:
         yield progress

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table as RichTable
@@ -18,13 +18,12 @@ from rich.table import Table as RichTable
 from tailorwise.cli.common import DbOption, console, opened_store, step_progress
 from tailorwise.cli.ingest import print_report, print_summary
 from tailorwise.cli.render import print_recs, progress_bars
-from tailorwise.config import Settings
 from tailorwise.errors import InvalidRequestError
-from tailorwise.ingest.job import IngestReport, default_rejects_path, ingest
-from tailorwise.recommend.config import TrainConfig
-from tailorwise.recommend.loading import load_model
-from tailorwise.service import DefaultComparison, compare_with_baseline, recommend_for_user, train
-from tailorwise.store import DataStore
+
+if TYPE_CHECKING:
+    from tailorwise.ingest.job import IngestReport
+    from tailorwise.service import DefaultComparison
+    from tailorwise.store import DataStore
 
 # Data set folder under the data dir -> its format.
 DATASETS: dict[str, str] = {
@@ -38,6 +37,8 @@ DATASETS: dict[str, str] = {
 
 
 def _ingest_with_progress(path: Path, fmt: str, store: DataStore) -> IngestReport:
+    from tailorwise.ingest.job import default_rejects_path, ingest
+
     with step_progress("ingest") as progress:
         task = progress.add_task(f"ingest {path.name}", total=1)
 
@@ -64,8 +65,10 @@ def demo_command(
     models: Annotated[Path, typer.Option(help="Where trained models are saved")] = Path("models"),
 ) -> None:
     """Run the main job: ingest, stats, evaluate, train and recommend."""
+    from tailorwise.config import Settings
+
     folder = (data_dir or Path(Settings().data_dir)) / dataset
-    with opened_store(db) as store:
+    with opened_store(db, create=True) as store:
         if dataset not in DATASETS:
             raise typer.BadParameter(
                 f"unknown data set '{dataset}'; choose one of: {', '.join(DATASETS)}"
@@ -88,6 +91,8 @@ def demo_command(
 def evaluate_default(store: DataStore) -> bool:
     """Leave-last-out test of the default model against popularity; False if there is
     nothing to evaluate (the reason is printed)."""
+    from tailorwise.service import compare_with_baseline
+
     try:
         with progress_bars() as progress:
             comparison = compare_with_baseline(store, progress=progress)
@@ -121,6 +126,10 @@ def print_comparison(comparison: DefaultComparison) -> None:
 
 
 def train_and_show(store: DataStore, models: Path, n_users: int = 2) -> None:
+    from tailorwise.recommend.config import TrainConfig
+    from tailorwise.recommend.loading import load_model
+    from tailorwise.service import recommend_for_user, train
+
     with progress_bars() as progress:
         trained = train(store, TrainConfig(), models, progress=progress)
     console.print(

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table as RichTable
 
-from tailorwise.cli.common import DbOption, console, opened_store, step_progress
+from tailorwise.cli.common import DbOption, JsonOption, console, opened_store, step_progress
 from tailorwise.errors import ConfigError
-from tailorwise.ingest.formats import IngestOptions, loader_names
-from tailorwise.ingest.job import IngestReport, OnError, default_rejects_path, ingest
-from tailorwise.store.summary import StoreSummary
+from tailorwise.ingest.formats import loader_names
+from tailorwise.ingest.options import OnError
+
+if TYPE_CHECKING:
+    from tailorwise.ingest.job import IngestReport
+    from tailorwise.store.summary import StoreSummary
 
 
 def _column_map(pairs: list[str]) -> dict[str, str]:
@@ -49,10 +52,13 @@ def ingest_command(
     ] = None,
     rating_min: Annotated[float | None, typer.Option(help="Lowest valid rating")] = None,
     rating_max: Annotated[float | None, typer.Option(help="Highest valid rating")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Validate and load a file or folder into the store, atomically."""
-    with opened_store(db) as store:
+    from tailorwise.ingest.formats.base import IngestOptions
+    from tailorwise.ingest.job import default_rejects_path, ingest
+
+    with opened_store(db, create=True) as store:
         options = IngestOptions(
             column_map=_column_map(column_map or []), rating_min=rating_min, rating_max=rating_max
         )
@@ -96,7 +102,7 @@ def print_report(report: IngestReport) -> None:
 
 def stats_command(
     db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    as_json: JsonOption = False,
     top: Annotated[int, typer.Option(help="How many top items")] = 10,
 ) -> None:
     """Counts, date ranges, sparsity, event-type mix and top items."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from typing import Annotated
+
 import typer
 
 from tailorwise.cli.benchmark import benchmark_command
@@ -17,6 +20,32 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(show: bool) -> None:
+    if show:
+        from tailorwise.version import __version__
+
+        print(f"tailorwise {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Show the version and exit",
+            callback=_version,
+            is_eager=True,
+            metavar="",
+        ),
+    ] = False,
+) -> None:
+    """Personalized marketing engine: ingest events, profile users, recommend, target."""
+
+
 app.command("ingest")(ingest_command)
 app.command("stats")(stats_command)
 app.command("synth")(synth_command)
@@ -28,4 +57,8 @@ app.command("recommend")(recommend_command)
 
 
 def main() -> None:
+    # The command owns its process, so it (not the library) sets this: OpenMP worker
+    # threads that spin while they wait make torch several times slower on a busy machine
+    # with few cores. ``setdefault`` keeps whatever the user set.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     app()

@@ -3,25 +3,24 @@ the service layer does the work, tables out."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tailorwise.cli.common import DbOption, console, opened_store, user_errors
-from tailorwise.cli.render import print_recs, print_result, progress_bars
-from tailorwise.data.split import Protocol
+from tailorwise.cli.common import DbOption, JsonOption, console, opened_store, user_errors
+from tailorwise.cli.render import print_recs, print_result, progress_bars, recommendations_json
+from tailorwise.data.protocols import Protocol
 from tailorwise.errors import InvalidRequestError
-from tailorwise.recommend.base import Filters
-from tailorwise.recommend.config import load_config, resolve_config
-from tailorwise.service import (
-    evaluate_model,
-    export_recommendations,
-    load_trained,
-    recommend_for_user,
-    train,
-)
 from tailorwise.store.models import DEFAULT_MODEL_DIR
+
+if TYPE_CHECKING:
+    from tailorwise.recommend.config import TrainConfig
+
+# The service layer (numpy, pandas, scipy, models) is imported inside each command, so
+# that `tailorwise --help` starts fast.
 
 ModelOption = Annotated[
     str | None,
@@ -40,12 +39,17 @@ def train_command(
     config: ConfigOption = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Models folder")] = DEFAULT_MODEL_DIR,
     db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Train a model on every interaction in the store; save it as a new version."""
-    with user_errors():
-        cfg = resolve_config(load_config(config) if config else None, model)
+    from tailorwise.service import train
+
+    cfg = _config(config, model)
     with opened_store(db) as store, progress_bars() as progress:
         trained = train(store, cfg, out, progress=progress)
+    if as_json:
+        print(json.dumps({**asdict(trained), "path": str(trained.path)}, indent=2))
+        return
     console.print(
         f"trained [bold]{trained.name}[/] on {trained.n_pairs:,} user-item pairs "
         f"({trained.n_users:,} users, {trained.n_items:,} items) in "
@@ -65,15 +69,20 @@ def evaluate_command(
     ks: Annotated[list[int] | None, typer.Option("--k", help="Cut-offs (repeatable)")] = None,
     seed: Annotated[int, typer.Option(help="Seed for ties, splits and tuning")] = 0,
     db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Split the store, (tune on validation,) fit on train+validation, score the test once."""
-    with user_errors():
-        cfg = resolve_config(load_config(config) if config else None, model)
+    from tailorwise.service import evaluate_model
+
+    cfg = _config(config, model)
     with opened_store(db) as store, progress_bars() as progress:
         result = evaluate_model(
             store, cfg, protocol, tune_trials, ks or (5, 10, 20), seed, progress=progress
         )
-    print_result(result)
+    if as_json:
+        print(json.dumps(result.summary(), indent=2, default=str))
+    else:
+        print_result(result)
 
 
 def recommend_command(
@@ -90,13 +99,17 @@ def recommend_command(
     ] = None,
     exclude_category: Annotated[list[str] | None, typer.Option(help="Not these categories")] = None,
     all_users: Annotated[
-        bool, typer.Option("--all-users", help="Every user (batch export)")
+        bool, typer.Option("--all-users", help="Every user (batch export)", metavar="")
     ] = False,
     output: Annotated[
         Path | None, typer.Option(help="With --all-users: FILE.csv or FILE.parquet")
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Top-k items for one user, or for every user into a CSV/Parquet file."""
+    from tailorwise.recommend.base import Filters
+    from tailorwise.service import export_recommendations, load_trained, recommend_for_user
+
     with user_errors():
         _check_request(user, k, all_users, output)
         model = load_trained(model_dir)
@@ -109,6 +122,9 @@ def recommend_command(
             assert output is not None
             with progress_bars() as progress:
                 done = export_recommendations(model, output, k, filters, progress=progress)
+            if as_json:
+                print(json.dumps({**asdict(done), "path": str(done.path)}, indent=2))
+                return
             console.print(
                 f"wrote {done.rows:,} recommendations for {done.users:,} users to {output}",
                 highlight=False,
@@ -117,7 +133,17 @@ def recommend_command(
             return
         assert user is not None
         recs = recommend_for_user(model, user, k=k, filters=filters)
-    print_recs(recs, model.data_.item_meta, user)
+    if as_json:
+        print(json.dumps(recommendations_json(recs, user, model.name), indent=2))
+    else:
+        print_recs(recs, model.data_.item_meta, user)
+
+
+def _config(path: Path | None, model: str | None) -> TrainConfig:
+    from tailorwise.recommend.config import load_config, resolve_config
+
+    with user_errors():
+        return resolve_config(load_config(path) if path else None, model)
 
 
 def _check_request(user: str | None, k: int, all_users: bool, output: Path | None) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -20,9 +20,13 @@ from rich.table import Table as RichTable
 
 from tailorwise.cli.common import console, err_console
 from tailorwise.columns import Columns as C
-from tailorwise.evaluate.runner import EvaluationResult
 from tailorwise.progress import ProgressCallback, ProgressUpdate
-from tailorwise.types import Recommendations
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from tailorwise.evaluate.runner import EvaluationResult
+    from tailorwise.types import Recommendations
 
 METRIC_ROWS = ("ndcg", "recall", "precision", "hr", "mrr", "map", "coverage", "novelty", "ild")
 STAGE = "__stage__"  # the one spinner row that steps without a count share
@@ -61,6 +65,8 @@ def progress_bars() -> Iterator[ProgressCallback]:
 
 
 def print_recs(recs: Recommendations, items: pd.DataFrame, user: str) -> None:
+    import pandas as pd
+
     titles = items.set_index(C.item)[C.title]
     table = RichTable(title=f"recommendations for user {user}")
     for col in ("rank", "item", "title", "score", "reason"):
@@ -91,4 +97,17 @@ def print_result(result: EvaluationResult) -> None:
         table.add_row(name, *[f"{result.metrics[f'{name}@{k}']:.4f}" for k in result.ks])
     console.print(table)
     if result.params:
-        console.print(f"params: {result.params}", highlight=False, soft_wrap=True)
+        shown = ", ".join(f"{name}={value!r}" for name, value in result.params.items())
+        console.print(f"parameters: {shown}", highlight=False, soft_wrap=True)
+
+
+def recommendations_json(recs: Recommendations, user: str, model: str) -> dict[str, object]:
+    """One user's list as the API of issue 5 answers it."""
+    frame = recs.frame
+    items = [
+        {"item_id": str(item), "score": float(score), "reason": str(reason)}
+        for item, score, reason in zip(
+            frame[C.item], frame["score"].to_numpy(dtype=float), frame["reason"], strict=True
+        )
+    ]
+    return {"user_id": user, "model": model, "items": items}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from pydantic import ValidationError
@@ -11,7 +11,9 @@ from pydantic import ValidationError
 from tailorwise.cli.common import DbOption, console, opened_store, step_progress, user_errors
 from tailorwise.cli.ingest import print_report
 from tailorwise.errors import ConfigError
-from tailorwise.synth import SynthConfig, generate
+
+if TYPE_CHECKING:
+    from tailorwise.synth import SynthConfig
 
 
 def synth_command(
@@ -24,11 +26,14 @@ def synth_command(
         str, typer.Option("--events-format", help="parquet or csv (events file only)")
     ] = "parquet",
     then_ingest: Annotated[
-        bool, typer.Option("--ingest", help="Ingest the folder into the store afterwards")
+        bool,
+        typer.Option("--ingest", help="Ingest the folder into the store afterwards", metavar=""),
     ] = False,
     db: DbOption = None,
 ) -> None:
     """Generate a seeded synthetic shop that `ingest --format events` reads as is."""
+    from tailorwise.synth import generate
+
     with user_errors():
         cfg = _config(users, items, events, seed, events_format)
         with step_progress("synth") as progress:
@@ -46,6 +51,8 @@ def synth_command(
 
 
 def _config(users: int, items: int, events: int, seed: int, events_format: str) -> SynthConfig:
+    from tailorwise.synth import SynthConfig
+
     fmt: Literal["parquet", "csv"]
     if events_format == "csv":
         fmt = "csv"
@@ -67,7 +74,7 @@ def _config(users: int, items: int, events: int, seed: int, events_format: str) 
 def _ingest(out_dir: Path, db: str | None) -> None:
     from tailorwise.ingest.job import ingest
 
-    with opened_store(db) as store, step_progress("ingest") as progress:
+    with opened_store(db, create=True) as store, step_progress("ingest") as progress:
         task = progress.add_task(f"ingest {out_dir.name}", total=1)
 
         def show(label: str, done: int, total: int) -> None:

@@ -46,10 +46,12 @@ class IdMap:
     def to_internal(
         self, ids: Sequence[str] | np.ndarray, *, kind: str = "id", strict: bool = True
     ) -> np.ndarray:
-        """Dense indices of ``ids``; unknown ids raise (``strict``) or map to -1."""
-        idx = self._index.get_indexer(np.asarray(ids, dtype=object))
+        """Dense indices of ``ids``; unknown ids raise (``strict``) or map to -1. Ids are text:
+        an id given as a number (``1``) is matched as its text (``"1"``)."""
+        text = _as_text(ids)
+        idx = self._index.get_indexer(text)
         if strict and (idx < 0).any():
-            unknown = np.asarray(ids, dtype=object)[idx < 0]
+            unknown = text[idx < 0]
             shown = ", ".join(repr(str(u)) for u in unknown[:5])
             raise UnknownIdError(
                 f"unknown {kind}(s): {shown}" + (" ..." if len(unknown) > 5 else "")
@@ -60,4 +62,12 @@ class IdMap:
         return self._index.to_numpy()[np.asarray(idx, dtype=np.int64)]
 
     def __contains__(self, ext: object) -> bool:
-        return ext in self._index
+        return str(ext) in self._index
+
+
+def _as_text(ids: Sequence[object] | np.ndarray) -> np.ndarray:
+    """``ids`` as an object array of str; the common all-text case costs one C-level scan."""
+    arr = np.asarray(ids, dtype=object)
+    if len(arr) == 0 or pd.api.types.infer_dtype(arr, skipna=False) == "string":
+        return arr
+    return np.asarray([str(i) for i in arr], dtype=object)

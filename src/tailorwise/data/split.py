@@ -9,18 +9,12 @@ items that ``test`` refers to.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import StrEnum
 
 import numpy as np
 
 from tailorwise.data.interactions import Interactions
+from tailorwise.data.protocols import Protocol
 from tailorwise.errors import InvalidRequestError
-
-
-class Protocol(StrEnum):
-    leave_last_out = "leave-last-out"
-    temporal = "temporal"
-    random = "random"
 
 
 @dataclass(frozen=True)

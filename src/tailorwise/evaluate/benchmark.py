@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tailorwise.data.split import Protocol, Split, check_evaluable, make_split
+from tailorwise.data.protocols import Protocol
+from tailorwise.data.split import Split, check_evaluable, make_split
 from tailorwise.data.training import training_interactions
 from tailorwise.data.weighting import WeightingConfig
 from tailorwise.errors import ConfigError, InvalidRequestError
@@ -231,6 +233,9 @@ def write_benchmark(bench: Benchmark, out_dir: Path) -> dict[str, Path]:
     js.write_text(
         json.dumps(bench.summary(), indent=2, default=str, allow_nan=True), encoding="utf-8"
     )
+    if not report.plots_available():
+        warnings.warn(report.PLOTS_MISSING, stacklevel=2)
+        return {"markdown": md, "json": js}
     return {
         "markdown": md,
         "json": js,

@@ -4,18 +4,37 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only, never a window; must precede pyplot
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.figure import Figure
 
 from tailorwise.evaluate.runner import EvaluationResult
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+PLOTS_MISSING = "plots skipped: matplotlib is not installed (pip install 'tailorwise[plots]')"
+
+
+def plots_available() -> bool:
+    """Whether matplotlib (the ``plots`` extra) is installed."""
+    try:
+        import matplotlib  # noqa: F401 - the package alone: no backend, no pyplot
+    except ModuleNotFoundError:
+        return False
+    return True
+
+
+def _figure(width: float, height: float) -> Figure:
+    # The object-oriented API without pyplot: no backend to choose, no window, no global
+    # state, so importing this module changes nothing in the process.
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height))
+
 
 DEFAULT_COLUMNS = (
     "ndcg@10",
@@ -96,7 +115,8 @@ def results_json(results: Sequence[EvaluationResult]) -> str:
 
 def plot_metric_vs_k(results: Sequence[EvaluationResult], path: Path, metric: str = "ndcg") -> Path:
     """One line per model: ``metric@k`` against k."""
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = _figure(6, 4)
+    ax = fig.subplots()
     _metric_lines(ax, results, metric)
     return _save(fig, path)
 
@@ -107,7 +127,8 @@ def plot_metrics_vs_k(
     metrics: Sequence[str] = ("ndcg", "recall", "coverage", "arp"),
 ) -> Path:
     """One panel per metric, one line per model: ``metric@k`` against k."""
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 4), squeeze=False)
+    fig = _figure(4.5 * len(metrics), 4)
+    axes = fig.subplots(1, len(metrics), squeeze=False)
     for i, (ax, metric) in enumerate(zip(axes[0], metrics, strict=True)):
         _metric_lines(ax, results, metric, legend=i == 0)
     return _save(fig, path)
@@ -133,7 +154,8 @@ def _metric_lines(
 
 def plot_popularity_bias(results: Sequence[EvaluationResult], path: Path, k: int = 10) -> Path:
     """Popularity (training users) of recommended items at ``k``, against the catalog's."""
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = _figure(6, 4)
+    ax = fig.subplots()
     top_pop = max(float(r.popularity.max()) for r in results) if results else 1.0
     bins = np.logspace(0, np.log10(max(top_pop, 1.0) + 1), 30).tolist()
     if results:
@@ -183,9 +205,12 @@ def write_report(
     md.write_text(markdown_table(results, baseline=baseline), encoding="utf-8")
     js = out_dir / f"{name}.json"
     js.write_text(results_json(results), encoding="utf-8")
+    files = {"markdown": md, "json": js}
+    if not plots_available():
+        warnings.warn(PLOTS_MISSING, stacklevel=2)
+        return files
     return {
-        "markdown": md,
-        "json": js,
+        **files,
         "ndcg_vs_k": plot_metric_vs_k(results, out_dir / f"{name}_ndcg_vs_k.png"),
         "popularity": plot_popularity_bias(results, out_dir / f"{name}_popularity.png"),
     }
@@ -195,5 +220,4 @@ def _save(fig: Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path

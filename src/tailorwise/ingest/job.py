@@ -13,7 +13,6 @@ path below type every table into staging tables and explain each bad row.
 from __future__ import annotations
 
 import time
-from enum import StrEnum
 from pathlib import Path
 
 import duckdb
@@ -30,18 +29,15 @@ from tailorwise.ingest.careful_path import (
     write_rejects,
 )
 from tailorwise.ingest.fast_path import one_pass
-from tailorwise.ingest.formats import IngestOptions, RawTable, get_loader
+from tailorwise.ingest.formats import get_loader
+from tailorwise.ingest.formats.base import IngestOptions, RawTable
+from tailorwise.ingest.options import OnError
 from tailorwise.ingest.validate import Typed, build_typed, row_issues
 from tailorwise.store.base import DataStore, SourceRecord, StagedBatch, StagedTable
 
 __all__ = ["FileReport", "IngestReport", "OnError", "default_rejects_path", "ingest"]
 
 MAX_SHOWN = 20
-
-
-class OnError(StrEnum):
-    fail = "fail"
-    skip = "skip"
 
 
 class IngestReport(BaseModel):

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 
 import duckdb
 
+from tailorwise.columns import EVENT_ALIASES, EventType, Table
 from tailorwise.columns import Columns as C
-from tailorwise.columns import EventType, Table
 from tailorwise.errors import IngestError, RowIssue
 from tailorwise.ingest.formats.base import DEFAULT_RATING_RANGE, Check, IngestOptions, RawTable
 from tailorwise.schema import SCHEMAS, Field, Kind, TableSchema
@@ -44,10 +44,16 @@ def _present(col: str, raw_type: str) -> str:
     return f"{quote(col)} IS NOT NULL"
 
 
+def _event_type(expr: str) -> str:
+    """``expr`` with the common aliases of event types replaced by ours (cart -> add_to_cart)."""
+    cases = " ".join(f"WHEN '{alias}' THEN '{ours}'" for alias, ours in EVENT_ALIASES.items())
+    return f"(CASE {expr} {cases} ELSE {expr} END)"
+
+
 def _typed_text(f: Field, c: str) -> str:
     if f.kind == Kind.string:
         expr = f"NULLIF(trim({c}), '')" if f.name in _TRIMMED else f"NULLIF({c}, '')"
-        return f"lower({expr})" if f.name == C.type else expr
+        return _event_type(f"lower({expr})") if f.name == C.type else expr
     if f.kind == Kind.timestamp:
         return _timestamp_text(c)
     if f.kind == Kind.double:  # numeric casts accept surrounding spaces

@@ -187,7 +187,7 @@ class BaseRecommender(ABC):
         ext_items = self.data_.items.to_external(np.maximum(items, 0)).astype(object)
         ext_items[items < 0] = None
         return Recommendations.from_arrays(
-            np.asarray(list(users), dtype=object), ext_items, scores, reasons
+            np.asarray([str(u) for u in users], dtype=object), ext_items, scores, reasons
         )
 
     def _recommend_batch(

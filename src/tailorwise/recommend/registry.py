@@ -21,6 +21,7 @@ MODELS: LazyRegistry[BaseRecommender] = LazyRegistry(
         "content": ("tailorwise.recommend.content", "ContentRecommender"),
         "hybrid": ("tailorwise.recommend.hybrid.model", "HybridRecommender"),
     },
+    extras={"sasrec": "deep", "gru4rec": "deep", "two_tower": "deep"},
 )
 
 

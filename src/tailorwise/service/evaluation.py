@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tailorwise.data.split import Protocol, check_evaluable, leave_last_out, make_split
+from tailorwise.data.protocols import Protocol
+from tailorwise.data.split import check_evaluable, leave_last_out, make_split
 from tailorwise.data.training import training_interactions
 from tailorwise.errors import InvalidRequestError
 from tailorwise.evaluate.runner import EvaluationResult

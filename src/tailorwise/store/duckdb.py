@@ -22,11 +22,19 @@ DEFAULT_MEMORY_LIMIT = "3GB"
 class DuckDBStore:
     """A store in a DuckDB file (``:memory:`` for a throwaway one)."""
 
-    def __init__(self, path: str | Path, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> None:
+    def __init__(
+        self, path: str | Path, memory_limit: str = DEFAULT_MEMORY_LIMIT, create: bool = True
+    ) -> None:
         self.path = str(path)
         self.url = self.path
         if self.path != ":memory:":
-            Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            file = Path(self.path).expanduser()
+            if not create and not file.is_file():
+                raise StoreError(
+                    f"no store at '{self.path}': run `tailorwise ingest` first, or check --db "
+                    "(or TAILORWISE_DB)"
+                )
+            file.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._con = duckdb.connect(self.path)
         except duckdb.Error as exc:

@@ -8,11 +8,19 @@ from tailorwise.errors import StoreError
 from tailorwise.store.base import DataStore
 
 
-def open_store(url: str | Path) -> DataStore:
-    """Open a store by URL: a DuckDB file path (or ``duckdb://PATH``) or ``postgresql://...``."""
+def open_store(url: str | Path, create: bool = True) -> DataStore:
+    """Open a store by URL: a DuckDB file path (or ``duckdb://PATH``) or ``postgresql://...``.
+
+    ``create=False`` opens only a DuckDB file that exists (for commands that only read)."""
     text = str(url)
     if text.startswith(("postgresql://", "postgres://")):
-        from tailorwise.store.postgres import PostgresStore
+        try:
+            from tailorwise.store.postgres import PostgresStore
+        except ModuleNotFoundError as exc:
+            raise StoreError(
+                f"a PostgreSQL store needs {exc.name}, which is not installed: "
+                "pip install 'tailorwise[postgres]'"
+            ) from exc
 
         return PostgresStore(text)
     if "://" in text and not text.startswith("duckdb://"):
@@ -23,4 +31,4 @@ def open_store(url: str | Path) -> DataStore:
         )
     from tailorwise.store.duckdb import DuckDBStore
 
-    return DuckDBStore(text.removeprefix("duckdb://"))
+    return DuckDBStore(text.removeprefix("duckdb://"), create=create)

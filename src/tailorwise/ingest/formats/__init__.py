@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from tailorwise.ingest.formats.base import IngestOptions, Loader, RawTable
+from typing import TYPE_CHECKING
+
 from tailorwise.registry import LazyRegistry
+
+if TYPE_CHECKING:  # the loaders' types import DuckDB; naming the formats should not
+    from tailorwise.ingest.formats.base import Loader
 
 # Modules are imported only when their format is used.
 LOADERS: LazyRegistry[Loader] = LazyRegistry(
@@ -25,6 +29,3 @@ def loader_names() -> list[str]:
 
 def get_loader(name: str) -> Loader:
     return LOADERS.get(name)()
-
-
-__all__ = ["IngestOptions", "Loader", "RawTable", "get_loader", "loader_names"]
