@@ -75,6 +75,21 @@ BAD_CASES = {
         "unknown event type",
     ),
     "not a number": (HEADER + "u3,i3,rating,2024-01-03,five\n", 2, "value", "as a number"),
+    # Issue #14: a year 10000 was stored, and then `tailorwise stats` crashed.
+    "year 10000": (
+        HEADER + GOOD[0] + "u3,i3,view,10000-01-01,\n",
+        3,
+        "timestamp",
+        "timestamp 10000-01-01 00:00:00 is outside the plausible range 1970-01-01 to 2100-01-01",
+    ),
+    "year 0001": (HEADER + "u3,i3,view,0001-01-01,\n", 2, "timestamp", "plausible range"),
+    "year 1900": (HEADER + GOOD[1] + "u3,i3,view,1900-06-01,\n", 3, "timestamp", "plausible"),
+    "NUL in an id": (
+        HEADER + GOOD[0] + "u\x003,i3,view,2024-01-03,\n",
+        3,
+        "user_id",
+        'user_id "u\\u00003" contains a control character',
+    ),
 }
 
 
@@ -285,3 +300,20 @@ def test_common_event_type_aliases_are_accepted(
     ingest(path, "events", duck_store)
     types = duck_store.read(Table.events, ["type"]).column("type").to_pylist()
     assert sorted(types) == ["add_to_cart", "purchase", "view"]
+
+
+def test_the_plausible_date_range_is_configurable(duck_store: DuckDBStore, tmp_path: Path) -> None:
+    """Issue #14: old data loads when the user widens the range; other dates (a film's
+    release) have their own wide range."""
+    from datetime import date
+
+    from tailorwise.ingest.formats.base import IngestOptions
+
+    path = write(tmp_path / "old.csv", HEADER + "u1,i1,view,1965-03-01,\n")
+    with pytest.raises(IngestError, match="plausible range 1970-01-01"):
+        ingest(path, "events", duck_store)
+    ingest(path, "events", duck_store, options=IngestOptions(min_date=date(1950, 1, 1)))
+    assert duck_store.count(Table.events) == 1
+    items = write(tmp_path / "items.csv", "item_id,title,created_at\ni1,Metropolis,1927-01-10\n")
+    ingest(items, "events", duck_store)
+    assert duck_store.read(Table.items, ["created_at"]).column(0)[0].as_py().year == 1927

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,6 +18,8 @@ from tailorwise.ingest.options import OnError
 if TYPE_CHECKING:
     from tailorwise.ingest.job import IngestReport
     from tailorwise.store.summary import StoreSummary
+
+DATES = ["%Y-%m-%d"]
 
 
 def _column_map(pairs: list[str]) -> dict[str, str]:
@@ -52,6 +55,14 @@ def ingest_command(
     ] = None,
     rating_min: Annotated[float | None, typer.Option(help="Lowest valid rating")] = None,
     rating_max: Annotated[float | None, typer.Option(help="Highest valid rating")] = None,
+    min_date: Annotated[
+        datetime | None,
+        typer.Option(help="Earliest plausible event date [default: 1970-01-01]", formats=DATES),
+    ] = None,
+    max_date: Annotated[
+        datetime | None,
+        typer.Option(help="Event dates must be before this [default: 2100-01-01]", formats=DATES),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Validate and load a file or folder into the store, atomically."""
@@ -59,8 +70,16 @@ def ingest_command(
     from tailorwise.ingest.job import default_rejects_path, ingest
 
     with opened_store(db, create=True) as store:
+        dates = {
+            name: value.date()
+            for name, value in (("min_date", min_date), ("max_date", max_date))
+            if value is not None
+        }
         options = IngestOptions(
-            column_map=_column_map(column_map or []), rating_min=rating_min, rating_max=rating_max
+            column_map=_column_map(column_map or []),
+            rating_min=rating_min,
+            rating_max=rating_max,
+            **dates,
         )
         with step_progress("ingest") as progress:
             task = progress.add_task(f"ingest {path.name}", total=1)

@@ -12,36 +12,17 @@ from dataclasses import dataclass, replace
 
 import duckdb
 
-from tailorwise.columns import EVENT_ALIASES, EventType, Table
+from tailorwise.columns import EVENT_ALIASES
 from tailorwise.columns import Columns as C
 from tailorwise.errors import IngestError, RowIssue
-from tailorwise.ingest.formats.base import DEFAULT_RATING_RANGE, Check, IngestOptions, RawTable
+from tailorwise.ingest.formats.base import Check, IngestOptions, RawTable
+from tailorwise.ingest.rules import field_checks, table_checks, value_checks
 from tailorwise.schema import SCHEMAS, Field, Kind, TableSchema
 from tailorwise.store.sql import DUCKDB_TYPES, quote
 
 # String columns that hold identifiers or codes: trimmed on the way in.
 _TRIMMED = {C.user, C.item, C.type, C.session, C.channel, C.campaign, C.treatment}
-_KIND_WORDS = {
-    Kind.timestamp: "a date-time (ISO 8601 or epoch seconds)",
-    Kind.double: "a number",
-    Kind.integer: "a whole number",
-    Kind.boolean: "true/false",
-    Kind.json: "JSON",
-    Kind.string_list: "a list",
-    Kind.string: "text",
-}
 BAD_ROW = "tailorwise: a row failed validation"
-
-
-def _shown(col: str) -> str:
-    """SQL for a raw value as it is shown in a message: quoted and cut short."""
-    return f"left(to_json(CAST({quote(col)} AS VARCHAR))::VARCHAR, 60)"
-
-
-def _present(col: str, raw_type: str) -> str:
-    if raw_type == "VARCHAR":
-        return f"NULLIF(trim({quote(col)}), '') IS NOT NULL"
-    return f"{quote(col)} IS NOT NULL"
 
 
 def _event_type(expr: str) -> str:
@@ -107,66 +88,6 @@ def typed_expr(f: Field, raw_type: str | None) -> str:
     return f"TRY_CAST({c} AS {target})"
 
 
-def field_checks(schema: TableSchema, raw_types: dict[str, str]) -> list[Check]:
-    """Type and presence checks, written so the common (good) row costs little.
-
-    Conditions test the typed value first; the raw text is looked at only
-    where the typed value is NULL, which is rare outside optional columns.
-    """
-    checks: list[Check] = []
-    for f in schema.fields:
-        raw = raw_types.get(f.name)
-        if raw is None:
-            continue
-        t = quote(f"__t_{f.name}")
-        unreadable = f"'cannot read ' || {_shown(f.name)} || ' as {_KIND_WORDS[f.kind]}'"
-        missing = f"'missing {f.name}'"
-        if f.required and f.kind == Kind.string:
-            checks.append(Check(f.name, f"{t} IS NULL", missing))
-        elif f.required:
-            reason = f"CASE WHEN {_present(f.name, raw)} THEN {unreadable} ELSE {missing} END"
-            checks.append(Check(f.name, f"{t} IS NULL", reason))
-        elif f.kind != Kind.string:
-            cond = f"{t} IS NULL AND {quote(f.name)} IS NOT NULL AND {_present(f.name, raw)}"
-            checks.append(Check(f.name, cond, unreadable))
-    return checks
-
-
-def table_checks(
-    schema: TableSchema, options: IngestOptions, raw_types: dict[str, str]
-) -> list[Check]:
-    """Rules of one table that go beyond types."""
-    if schema.table == Table.events:
-        known = ", ".join(f"'{e.value}'" for e in EventType)
-        lo = DEFAULT_RATING_RANGE[0] if options.rating_min is None else options.rating_min
-        hi = DEFAULT_RATING_RANGE[1] if options.rating_max is None else options.rating_max
-        v = quote("__t_value")
-        absent = f"({v} IS NULL AND {quote(C.value)} IS NULL)" if C.value in raw_types else "true"
-        checks = [
-            Check(
-                C.type,
-                f"{quote('__t_type')} NOT IN ({known})",
-                f"'unknown event type ' || {_shown(C.type)} || '; expected one of: "
-                + ", ".join(e.value for e in EventType)
-                + "'",
-            ),
-            Check(
-                C.value,
-                f"({quote('__t_type')} = 'rating' AND ({absent} OR {v} < {lo} OR {v} > {hi}))"
-                f" OR ({quote('__t_type')} = 'review' AND ({v} < {lo} OR {v} > {hi}))",
-                f"coalesce('rating ' || {v} || ' is outside the scale {lo:g} to {hi:g}', "
-                "'rating has no value') || ' (set the scale with --rating-min/--rating-max)'",
-            ),
-        ]
-        return checks
-    if schema.table == Table.exposures and C.propensity in raw_types:
-        p = quote("__t_propensity")
-        return [Check(C.propensity, f"{p} <= 0 OR {p} > 1", "'propensity must be in (0, 1]'")]
-    if schema.table == Table.items and C.price in raw_types:
-        return [Check(C.price, f"{quote('__t_price')} < 0", "'price is negative'")]
-    return []
-
-
 @dataclass
 class Typed:
     """A raw table typed into a temp table ``relation`` with flags ``_bad``/``_excluded``."""
@@ -208,7 +129,11 @@ def _checks(
 ) -> tuple[dict[str, str], list[Check]]:
     schema = SCHEMAS[raw.table]
     raw_types = {k: v for k, v in raw_columns(con, raw).items() if k in schema.names}
-    checks = field_checks(schema, raw_types) + table_checks(schema, options, raw_types)
+    checks = (
+        field_checks(schema, raw_types)
+        + table_checks(schema, options, raw_types)
+        + value_checks(schema, options, raw_types)
+    )
     return raw_types, checks + raw.checks
 
 

@@ -49,13 +49,17 @@ class StoreSummary(BaseModel):
     campaigns: list[CampaignArm]
     sources: int
 
+# Dates Python can hold: a row stored before ingest checked the range (a year 10000) must
+# not break `stats`; it is left out of the date range instead.
+PLAUSIBLE = "CASE WHEN timestamp < TIMESTAMP '9999-01-01' THEN timestamp END"
+
 
 def compute_summary(url: str, fetch: Fetch, top: int = 10) -> StoreSummary:
     counts = {t.value: int(fetch(f"SELECT count(*) FROM {t.value}")[0][0]) for t in Table}
     sources = counts.pop(Table.sources.value)
     row = fetch(
-        "SELECT count(DISTINCT user_id), count(DISTINCT item_id), min(timestamp), max(timestamp)"
-        " FROM events"
+        "SELECT count(DISTINCT user_id), count(DISTINCT item_id), "
+        f"min({PLAUSIBLE}), max({PLAUSIBLE}) FROM events"
     )[0]
     users, items = int(row[0]), int(row[1])
     pairs = int(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Protocol
 
@@ -67,6 +68,9 @@ class IngestOptions(BaseModel):
 
     rating_min: float | None = None
     rating_max: float | None = None
+    # When events, exposures and campaigns may have happened: [min_date, max_date).
+    min_date: date = date(1970, 1, 1)
+    max_date: date = date(2100, 1, 1)
     column_map: dict[str, str] = {}
     delimiter: str | None = None
 
