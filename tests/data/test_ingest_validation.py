@@ -317,3 +317,39 @@ def test_the_plausible_date_range_is_configurable(duck_store: DuckDBStore, tmp_p
     items = write(tmp_path / "items.csv", "item_id,title,created_at\ni1,Metropolis,1927-01-10\n")
     ingest(items, "events", duck_store)
     assert duck_store.read(Table.items, ["created_at"]).column(0)[0].as_py().year == 1927
+
+
+def _damaged_header(lines: list[str]) -> bytes:
+    body = bytearray("".join(lines).encode("utf-8"))
+    body[22], body[15] = 0x8E, 0x0D  # a byte that is not UTF-8, a stray carriage return
+    return bytes(body)
+
+
+ROWS = [HEADER, *GOOD * 5]
+UNREADABLE = {
+    # Issue #14: each of these used to give a message that named no line or the wrong cause.
+    "damaged bytes": (
+        _damaged_header(ROWS),
+        "could not be detected: line 1 holds bytes that are not valid UTF-8 (at byte 23)",
+    ),
+    "utf-16": ("".join(ROWS).encode("utf-16"), "UTF-16 or UTF-32 encoded"),
+    "utf-16 without a mark": ("".join(ROWS).encode("utf-16-le"), "looks UTF-16 or UTF-32"),
+    "a 3 MB field": (
+        "".join([*ROWS[:5], "u9,i9,view,2024-01-01," + "x" * 3_000_000 + "\n", *ROWS[1:]]).encode(),
+        "line 6 is 3,000,023 bytes long",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNREADABLE))
+def test_unreadable_files_name_the_line_and_the_cause(
+    loaded: DuckDBStore, tmp_path: Path, case: str
+) -> None:
+    body, message = UNREADABLE[case]
+    before = snapshot(loaded)
+    with pytest.raises(IngestError) as info:
+        ingest(write(tmp_path / "bad.csv", body), "events", loaded)
+    text = str(info.value)
+    assert message in text
+    assert len(text.splitlines()) <= 2, text  # one clear line, no dump of the CSV sniffer
+    assert snapshot(loaded) == before

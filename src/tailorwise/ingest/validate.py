@@ -16,6 +16,7 @@ from tailorwise.columns import EVENT_ALIASES
 from tailorwise.columns import Columns as C
 from tailorwise.errors import IngestError, RowIssue
 from tailorwise.ingest.formats.base import Check, IngestOptions, RawTable
+from tailorwise.ingest.formats.diagnose import explain_unreadable
 from tailorwise.ingest.rules import field_checks, table_checks, value_checks
 from tailorwise.schema import SCHEMAS, Field, Kind, TableSchema
 from tailorwise.store.sql import DUCKDB_TYPES, quote
@@ -116,7 +117,9 @@ def raw_columns(con: duckdb.DuckDBPyConnection, raw: RawTable) -> dict[str, str]
     try:
         desc = con.execute(f"DESCRIBE {raw.sql}").fetchall()
     except duckdb.Error as exc:
-        raise IngestError(f"{raw.file}: cannot read the file: {first_line(exc)}") from exc
+        raise IngestError(
+            f"{raw.file}: cannot read the file: {explain_unreadable(raw.file, exc)}"
+        ) from exc
     return {str(name): str(kind) for name, kind, *_ in desc}
 
 
@@ -245,7 +248,9 @@ def build_typed(
             f"FROM ({_full_sql(raw, schema, raw_types)}) AS full_rows"
         )
     except duckdb.Error as exc:
-        raise IngestError(f"{raw.file}: cannot read the file: {first_line(exc)}") from exc
+        raise IngestError(
+            f"{raw.file}: cannot read the file: {explain_unreadable(raw.file, exc)}"
+        ) from exc
     # fetchall, not fetchone: DuckDB 2 keeps a half-read result open on the connection.
     row = con.execute(
         f"SELECT count(*), count(*) FILTER (_bad), count(*) FILTER (_excluded) FROM {relation}"

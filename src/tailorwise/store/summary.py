@@ -49,6 +49,7 @@ class StoreSummary(BaseModel):
     campaigns: list[CampaignArm]
     sources: int
 
+
 # Dates Python can hold: a row stored before ingest checked the range (a year 10000) must
 # not break `stats`; it is left out of the date range instead.
 PLAUSIBLE = "CASE WHEN timestamp < TIMESTAMP '9999-01-01' THEN timestamp END"

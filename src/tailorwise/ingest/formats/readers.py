@@ -25,6 +25,7 @@ import duckdb
 
 from tailorwise.errors import IngestError, RowIssue
 from tailorwise.ingest.formats.base import Check
+from tailorwise.ingest.formats.diagnose import encoding_problem, explain_unreadable
 from tailorwise.ingest.formats.line_ends import mixed_line_ends, one_line_end_copy, open_bytes
 from tailorwise.store.sql import quote
 
@@ -155,6 +156,9 @@ class DelimitedFile:
     def columns(self, con: duckdb.DuckDBPyConnection) -> list[str]:
         if self.path.stat().st_size == 0:
             raise IngestError(f"{self.path}: the file is empty; there is nothing to ingest.")
+        wide = encoding_problem(self.path) if self._opts.get("encoding") == "utf-8" else None
+        if wide:
+            raise IngestError(f"{self.path}: {wide}")
         quick = self._quick_header()
         if quick is not None:
             return quick
@@ -163,7 +167,8 @@ class DelimitedFile:
                 str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {self.scan}").fetchall()
             ]
         except duckdb.Error as exc:
-            raise IngestError(f"{self.path}: cannot read as delimited text: {exc}") from exc
+            why = explain_unreadable(self.path, exc)
+            raise IngestError(f"{self.path}: cannot read as delimited text: {why}") from exc
 
     def select(self, exprs: Mapping[str, str], strict: bool = False) -> str:
         """SQL selecting ``canonical name -> SQL expression over the file's columns``.
@@ -199,9 +204,9 @@ class DelimitedFile:
                     break
                 except duckdb.Error as exc:
                     if not clean:
-                        msg = str(exc).replace(str(path), self.path.name)
+                        why = explain_unreadable(self.path, exc)
                         raise IngestError(
-                            f"{self.path}: cannot read as delimited text: {msg}"
+                            f"{self.path}: cannot read as delimited text: {why}"
                         ) from exc
                     clean = False
             if path != self.path:  # a gunzipped copy: searched now, not decompressed again later
