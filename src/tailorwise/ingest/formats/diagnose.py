@@ -12,7 +12,7 @@ import gzip
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import duckdb
 
@@ -23,7 +23,9 @@ _TOO_LONG = re.compile(r"Maximum line size of (\d+) bytes exceeded")
 
 
 def _open(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
+    if path.name.lower().endswith(".gz"):
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return path.open("rb")
 
 
 def _lines(path: Path) -> Iterator[bytes]:
