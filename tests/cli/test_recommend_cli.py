@@ -58,7 +58,7 @@ def test_train_keeps_versions_and_latest_pointers(workdir: Path) -> None:
 def test_recommend_one_user_prints_titles_and_reasons(workdir: Path) -> None:
     result = run("recommend", "1", "-k", "5", "--exclude-item", "294", cwd=workdir)
     assert result.returncode == 0, result.stderr
-    rows = [line for line in result.stdout.splitlines() if "popular: liked by" in line]
+    rows = [line for line in result.stdout.splitlines() if "popular with" in line]
     assert len(rows) == 5
     assert "Liar Liar (1997)" not in result.stdout  # item 294, the most popular, excluded
     assert "English Patient, The (1996)" in rows[0]
@@ -150,7 +150,7 @@ def test_default_model_trains_on_reviews_without_a_catalog(
     assert recs.returncode == 0, recs.stderr
     rows = [line.split("│") for line in recs.stdout.splitlines() if line.startswith("│")]
     assert [r[1].strip() for r in rows] == ["1", "2", "3", "4", "5"], recs.stdout
-    assert any("because you liked" in r[-2] for r in rows), recs.stdout
+    assert any("because you reviewed" in r[-2] for r in rows), recs.stdout
     content = run("train", "--model", "content", cwd=tmp_path)
     assert content.returncode == 1
     assert (

@@ -60,7 +60,7 @@ def test_cold_item_that_matches_the_taste_is_recommended(ml_small: Interactions)
     recs = ContentRecommender().fit(data).recommend([user], k=10).for_user(user)
     assert SEQUEL in recs[C.item].tolist()
     reason = recs.loc[recs[C.item] == SEQUEL, "reason"].iloc[0]
-    assert reason == f"similar to {original}, which you liked"
+    assert reason == f"similar to {original}, which you rated 5"  # the fixture's 5 stars
     popular = PopularRecommender().fit(data).recommend([user], k=10)
     assert SEQUEL not in popular.items_of(user), "a collaborative model cannot see the cold item"
 

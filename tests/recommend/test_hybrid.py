@@ -53,7 +53,7 @@ def test_hybrid_covers_cold_items(ml_small: Interactions, tmp_path: Path) -> Non
     recs = model.recommend([user], k=10).for_user(user)
     assert SEQUEL in recs[C.item].tolist(), "content takes over for the cold item"
     reason = recs.loc[recs[C.item] == SEQUEL, "reason"].iloc[0]
-    assert reason == f"similar to {original}, which you liked"
+    assert reason == f"similar to {original}, which you rated 5"
     assert recs["reason"].str.startswith("popular").any(), "warm items keep popular's reason"
     loaded = load_model(model.save(tmp_path / "hybrid"))
     assert loaded.recommend([user], k=10).items_of(user) == recs[C.item].tolist()

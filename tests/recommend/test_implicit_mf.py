@@ -13,6 +13,7 @@ from tailorwise.errors import ConfigError
 from tailorwise.recommend.implicit_mf import ALSRecommender, BPRRecommender
 from tailorwise.recommend.itemknn import item_titles
 from tests.contracts.recommender_contract import RecommenderContract
+from tests.recommend.test_evidence import rating_of
 
 
 class TestALS(RecommenderContract):
@@ -80,7 +81,9 @@ def test_als_reason_is_implicits_explanation(ml_small: Interactions) -> None:
     for item, reason in zip(recs.items_of(user), recs.for_user(user)["reason"], strict=True):
         i = ml_small.items.to_internal([item])[0]
         contrib = (y @ (w @ y[i])) * c
-        assert reason == f"because you liked {titles[contrib.argmax()]}"
+        source = int(contrib.argmax())
+        stars = rating_of(ml_small, uidx, source)
+        assert reason == f"because you rated {stars:g} {titles[source]}"
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
 from tailorwise.recommend.itemknn import ItemKNNRecommender, item_titles
 from tests.contracts.recommender_contract import RecommenderContract
+from tests.recommend.test_evidence import rating_of
 
 
 class TestItemKNN(RecommenderContract):
@@ -67,7 +68,9 @@ def test_reason_names_the_liked_item_that_contributes_most(ml_small: Interaction
     for item, reason in zip(recs.items_of(user), recs.for_user(user)["reason"], strict=True):
         i = ml_small.items.to_internal([item])[0]
         contrib = liked.data * sim[liked.indices, i]
-        assert reason == f"because you liked {titles[liked.indices[contrib.argmax()]]}"
+        source = liked.indices[contrib.argmax()]
+        stars = rating_of(ml_small, uidx, source)
+        assert reason == f"because you rated {stars:g} {titles[source]}"
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ one row per internal user index, for models that use them.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -17,12 +18,34 @@ import pandas as pd
 import scipy.sparse as sp
 
 from tailorwise.columns import Columns as C
-from tailorwise.columns import Table
+from tailorwise.columns import EventType, Table
 from tailorwise.data.idmap import IdMap
 from tailorwise.data.weighting import WeightingConfig
 from tailorwise.store.base import DataStore
 
 ITEM_META = [C.item, C.title, C.text, C.categories, C.price, C.hidden]
+# Event types from the weakest sign of interest to the strongest: a pair's ``action`` is
+# the strongest of its events (a view and then a purchase: bought).
+ACTIONS = (
+    EventType.return_,
+    EventType.dislike,
+    EventType.remove_from_cart,
+    EventType.impression,
+    EventType.search,
+    EventType.view,
+    EventType.click,
+    EventType.tag,
+    EventType.share,
+    EventType.wishlist,
+    EventType.like,
+    EventType.review,
+    EventType.rating,
+    EventType.add_to_cart,
+    EventType.purchase,
+)
+STRENGTH = {a.value: i for i, a in enumerate(ACTIONS)}
+# The arrays with one value per (user, item) pair.
+PAIR_ARRAYS = ("user_idx", "item_idx", "weight", "timestamp", "tiebreak", "action", "rating")
 
 
 @dataclass(frozen=True)
@@ -38,6 +61,10 @@ class Interactions:
     # user_id plus one column per attribute, indexed by internal user index; None when
     # no user has attributes. Models that ignore user attributes never read it.
     user_features: pd.DataFrame | None = field(default=None, repr=False)
+    # What each pair's user did at most (an index into ACTIONS) and the stars of its
+    # rating (NaN: none), so that reasons name the real event; None where unknown.
+    action: np.ndarray | None = field(default=None, repr=False)  # int8
+    rating: np.ndarray | None = field(default=None, repr=False)  # float32
 
     @property
     def n_users(self) -> int:
@@ -68,13 +95,25 @@ class Interactions:
 
     def subset(self, mask: np.ndarray) -> Interactions:
         """The same id maps and catalog, with only the rows in ``mask``."""
+        return self._with_pairs(lambda name: _rows(getattr(self, name), mask))
+
+    def concat(self, other: Interactions) -> Interactions:
+        """This one's rows, then ``other``'s (the same id maps and catalog)."""
+        return self._with_pairs(lambda name: _joined(getattr(self, name), getattr(other, name)))
+
+    def _with_pairs(self, pairs: Callable[[str], np.ndarray | None]) -> Interactions:
+        """A copy whose per-pair arrays are ``pairs(name)`` (see PAIR_ARRAYS)."""
+        arrays = {name: pairs(name) for name in PAIR_ARRAYS}
+        required = {name: value for name, value in arrays.items() if value is not None}
         return replace(
             self,
-            user_idx=self.user_idx[mask],
-            item_idx=self.item_idx[mask],
-            weight=self.weight[mask],
-            timestamp=self.timestamp[mask],
-            tiebreak=self.tiebreak[mask],
+            user_idx=required["user_idx"],
+            item_idx=required["item_idx"],
+            weight=required["weight"],
+            timestamp=required["timestamp"],
+            tiebreak=required["tiebreak"],
+            action=arrays["action"],
+            rating=arrays["rating"],
         )
 
     def order(self) -> np.ndarray:
@@ -112,8 +151,12 @@ class Interactions:
         ev = ev.assign(
             _w=(weighting or WeightingConfig()).weights(ev),
             _t=ev[C.timestamp].to_numpy(dtype="datetime64[s]").astype(np.int64),
+            _a=ev[C.type].map(STRENGTH).fillna(-1).to_numpy(dtype=np.int8),
+            _r=pd.to_numeric(ev[C.value], errors="coerce").where(ev[C.type] == "rating"),
         )
-        pairs = ev.groupby([C.user, C.item], sort=False).agg(w=("_w", "sum"), t=("_t", "min"))
+        pairs = ev.groupby([C.user, C.item], sort=False).agg(
+            w=("_w", "sum"), t=("_t", "min"), a=("_a", "max"), r=("_r", "max")
+        )
         pairs = pairs.reset_index()
         catalog = _catalog(items, pairs[C.item])
         users_map = IdMap.from_values(pairs[C.user].astype(str).to_numpy())
@@ -129,6 +172,8 @@ class Interactions:
             tiebreak=rng.random(len(pairs)),
             item_meta=catalog.reset_index(drop=True),
             user_features=user_attributes(users, users_map.external),
+            action=pairs["a"].to_numpy(dtype=np.int8),
+            rating=pairs["r"].to_numpy(dtype=np.float32, na_value=np.nan),
         )
 
     @classmethod
@@ -194,3 +239,11 @@ def _attribute_dict(value: object) -> dict[str, object]:
         str(k): json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v
         for k, v in value.items()
     }
+
+
+def _rows(values: np.ndarray | None, mask: np.ndarray) -> np.ndarray | None:
+    return None if values is None else values[mask]
+
+
+def _joined(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    return None if a is None or b is None else np.concatenate([a, b])

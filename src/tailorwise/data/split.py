@@ -8,7 +8,7 @@ items that ``test`` refers to.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,15 +26,7 @@ class Split:
 
     def train_validation(self) -> Interactions:
         """Train and validation together: what the final model is fitted on."""
-        t, v = self.train, self.validation
-        return replace(
-            t,
-            user_idx=np.concatenate([t.user_idx, v.user_idx]),
-            item_idx=np.concatenate([t.item_idx, v.item_idx]),
-            weight=np.concatenate([t.weight, v.weight]),
-            timestamp=np.concatenate([t.timestamp, v.timestamp]),
-            tiebreak=np.concatenate([t.tiebreak, v.tiebreak]),
-        )
+        return self.train.concat(self.validation)
 
 
 def _positions(data: Interactions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

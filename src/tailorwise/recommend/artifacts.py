@@ -20,6 +20,7 @@ from tailorwise.version import __version__
 
 FORMAT_VERSION = 1
 ARRAYS = ("user_idx", "item_idx", "weight", "timestamp", "tiebreak")
+OPTIONAL_ARRAYS = ("action", "rating")  # absent from artifacts saved before they existed
 
 
 def save_model(model: Any, path: Path) -> Path:
@@ -37,6 +38,9 @@ def save_model(model: Any, path: Path) -> Path:
     }
     (path / "model.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
     arrays = {f"data.{name}": getattr(data, name) for name in ARRAYS}
+    for name in OPTIONAL_ARRAYS:
+        if getattr(data, name) is not None:
+            arrays[f"data.{name}"] = getattr(data, name)
     arrays["data.users"] = data.users.external.astype(str)
     arrays.update({f"state.{k}": v for k, v in model._get_state().items()})
     np.savez_compressed(path / "state.npz", **arrays)

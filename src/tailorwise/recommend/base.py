@@ -21,6 +21,7 @@ from tailorwise.columns import Columns as C
 from tailorwise.config.space import SearchSpace
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError, InvalidRequestError, NotFittedError
+from tailorwise.recommend.evidence import Evidence
 from tailorwise.types import Recommendations
 
 BATCH = 512
@@ -109,8 +110,17 @@ class BaseRecommender(ABC):
         """Scores (len(user_idx), n_items), higher is better."""
 
     def _reasons(self, user_idx: np.ndarray, items: np.ndarray) -> np.ndarray:
-        """One short explanation per recommended item; models override."""
-        return np.full(items.shape, self.reason, dtype=object)
+        """One short, true explanation per recommended item; models override. The default
+        names the item's popularity, counted from the data."""
+        return self.evidence().popular(items)
+
+    def evidence(self) -> Evidence:
+        """What the training data holds, for true reasons (built once, on first use)."""
+        self.check_fitted()
+        cached: Evidence | None = getattr(self, "evidence_", None)
+        if cached is None or cached.data is not self.data_:
+            cached = self.evidence_ = Evidence(self.data_)
+        return cached
 
     def check_fitted(self) -> None:
         if not hasattr(self, "data_"):

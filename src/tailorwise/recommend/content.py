@@ -103,9 +103,12 @@ class ContentRecommender(BaseRecommender):
         return cos + TIE_BREAK * pop
 
     def _reasons(self, user_idx: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """The user's item most similar in content ("similar to X, which you bought"), else
+        a category the item is in, else its popularity."""
         titles = self.data_.item_meta[C.title].fillna(self.data_.item_meta[C.item]).astype(str)
         cats = category_lists(self.data_.item_meta)
-        out = np.empty(items.shape, dtype=object)
+        evidence = self.evidence()
+        out = evidence.popular(items)
         for row, u in enumerate(user_idx):
             liked = self.profile_weights_[u].indices
             recs = np.maximum(items[row], 0)
@@ -117,12 +120,13 @@ class ContentRecommender(BaseRecommender):
             else:
                 nearest, ok = recs, np.zeros(len(recs), dtype=bool)
             for col, item in enumerate(recs):
+                if items[row, col] < 0:
+                    continue
                 if ok[col]:
-                    out[row, col] = f"similar to {titles.iloc[nearest[col]]}, which you liked"
+                    verb = evidence.verb(int(u), int(nearest[col]))
+                    out[row, col] = f"similar to {titles.iloc[nearest[col]]}, which you {verb}"
                 elif cats[item]:
                     out[row, col] = f"matches {cats[item][0]}"
-                else:
-                    out[row, col] = "similar in content to items you liked"
         return out
 
     def _get_state(self) -> dict[str, np.ndarray]:

@@ -23,7 +23,7 @@ from tailorwise.config.space import SearchSpace, float_range
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
 from tailorwise.recommend.base import BaseRecommender
-from tailorwise.recommend.itemknn import BLOCK, because_you_liked, gram_blocks
+from tailorwise.recommend.itemknn import BLOCK, because_you_took, gram_blocks
 
 
 class EASERecommender(BaseRecommender):
@@ -31,7 +31,6 @@ class EASERecommender(BaseRecommender):
 
     name = "ease"
     search_space: ClassVar[SearchSpace] = {"l2": float_range(10.0, 10_000.0, log=True)}
-    reason = "often liked together with items you liked"
 
     def __init__(self, l2: float = 100.0) -> None:
         self.l2 = l2
@@ -53,7 +52,7 @@ class EASERecommender(BaseRecommender):
         def weights(seen: np.ndarray, recs: np.ndarray) -> np.ndarray:
             return b[np.ix_(seen, recs)]
 
-        return because_you_liked(self.data_, self.liked_, user_idx, items, weights, self.reason)
+        return because_you_took(self.evidence(), self.liked_, user_idx, items, weights)
 
     def _get_state(self) -> dict[str, np.ndarray]:
         return {"weights": self.weights_}

@@ -92,7 +92,6 @@ class ALSRecommender(_ImplicitMF):
         "alpha": float_range(0.1, 50.0, log=True),
         "iterations": int_range(5, 40),
     }
-    reason = "matches your taste profile"
 
     def __init__(
         self,
@@ -127,13 +126,15 @@ class ALSRecommender(_ImplicitMF):
         )
 
     def _reasons(self, user_idx: np.ndarray, items: np.ndarray) -> np.ndarray:
-        """implicit's ``explain``: the liked item that contributes most to each score."""
+        """implicit's ``explain``: the user's item that contributes most to each score, when
+        some customer took both; else the item's popularity."""
         with threadpool_limits(1, "blas"):
             als = self._make()
         als.user_factors, als.item_factors = self.user_factors_, self.item_factors_
+        evidence = self.evidence()
         liked = self.data_.matrix()
         titles = item_titles(self.data_)
-        out = np.full(items.shape, self.reason, dtype=object)
+        out = evidence.popular(items)
         for row, user in enumerate(user_idx):
             mine, cache = liked[user], None
             if mine.nnz == 0:
@@ -142,8 +143,12 @@ class ALSRecommender(_ImplicitMF):
                 if item < 0:
                     continue
                 _, top, cache = als.explain(0, mine, int(item), user_weights=cache, N=1)
-                if top and top[0][1] > 0:
-                    out[row, col] = f"because you liked {titles[top[0][0]]}"
+                if not top or top[0][1] <= 0:
+                    continue
+                source = int(top[0][0])
+                if evidence.related(np.array([source]), np.array([item]))[0, 0]:
+                    verb = evidence.verb(int(user), source)
+                    out[row, col] = f"because you {verb} {titles[source]}"
         return out
 
 
@@ -162,7 +167,6 @@ class BPRRecommender(_ImplicitMF):
         "regularization": float_range(1e-5, 0.1, log=True),
         "iterations": int_range(20, 300, log=True),
     }
-    reason = "matches your taste profile"
 
     def __init__(
         self,

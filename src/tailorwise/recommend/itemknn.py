@@ -21,6 +21,7 @@ from tailorwise.config.space import SearchSpace, choice, float_range, int_range
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
 from tailorwise.recommend.base import BaseRecommender
+from tailorwise.recommend.evidence import Evidence
 
 WEIGHTINGS = ("none", "bm25", "tfidf")
 BLOCK = 1024  # items per dense block: 1024 x 10k float32 is 40 MB
@@ -34,24 +35,27 @@ def item_titles(data: Interactions) -> np.ndarray:
     return np.where(missing, ids, titles).astype(str)
 
 
-def because_you_liked(
-    data: Interactions,
+def because_you_took(
+    evidence: Evidence,
     liked: sp.csr_matrix,
     user_idx: np.ndarray,
     items: np.ndarray,
     weights: Callable[[np.ndarray, np.ndarray], np.ndarray],
-    fallback: str,
-    template: str = "because you liked {title}",
+    template: str = "because you {verb} {title}",
 ) -> np.ndarray:
-    """'because you liked <title>': the liked item j with the largest ``liked[u, j] * w[j, i]``.
+    """'because you bought <title>': of the user's items j that some customer took together
+    with the recommended item i, the one with the largest ``liked[u, j] * w[j, i]``.
 
-    ``template`` words the reason around that item's ``{title}``.
+    ``template`` words the reason around that item's ``{title}`` and what the user did
+    with it (``{verb}``). Where no such item adds to the score, the reason is the item's
+    popularity: a model weight alone (EASE's can be non-zero between items no one took
+    together) is no relation the data holds.
 
     ``weights(seen, recs)`` returns the dense (len(seen), len(recs)) block of
     the item-to-item weights the model scores with.
     """
-    titles = item_titles(data)
-    out = np.full(items.shape, fallback, dtype=object)
+    titles = item_titles(evidence.data)
+    out = evidence.popular(items)
     for row, user in enumerate(user_idx):
         lo, hi = liked.indptr[user], liked.indptr[user + 1]
         recs = items[row]
@@ -60,12 +64,12 @@ def because_you_liked(
             continue
         seen = liked.indices[lo:hi]
         contrib = liked.data[lo:hi, None] * weights(seen, recs[ok])
+        contrib[~evidence.related(seen, recs[ok])] = 0.0
         best = seen[contrib.argmax(axis=0)]
-        positive = contrib.max(axis=0) > 0
-        out[row, ok] = [
-            template.format(title=titles[b]) if p else fallback
-            for b, p in zip(best, positive, strict=True)
-        ]
+        for col, b, positive in zip(np.flatnonzero(ok), best, contrib.max(axis=0) > 0, strict=True):
+            if positive:
+                verb = evidence.verb(int(user), int(b))
+                out[row, col] = template.format(verb=verb, title=titles[b])
     return out
 
 
@@ -85,7 +89,6 @@ class ItemKNNRecommender(BaseRecommender):
         "bm25_k1": float_range(0.1, 3.0),
         "bm25_b": float_range(0.0, 1.0),
     }
-    reason = "similar to items you liked"
 
     def __init__(
         self,
@@ -154,7 +157,7 @@ class ItemKNNRecommender(BaseRecommender):
         def weights(seen: np.ndarray, recs: np.ndarray) -> np.ndarray:
             return sim[seen][:, recs].toarray()
 
-        return because_you_liked(self.data_, self.liked_, user_idx, items, weights, self.reason)
+        return because_you_took(self.evidence(), self.liked_, user_idx, items, weights)
 
     def _get_state(self) -> dict[str, np.ndarray]:
         s = self.similarity_

@@ -12,7 +12,13 @@ import pandas as pd
 from tailorwise.data.idmap import IdMap
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ArtifactError, ConfigError
-from tailorwise.recommend.artifacts import ARRAYS, FORMAT_VERSION, read_meta, unreadable
+from tailorwise.recommend.artifacts import (
+    ARRAYS,
+    FORMAT_VERSION,
+    OPTIONAL_ARRAYS,
+    read_meta,
+    unreadable,
+)
 from tailorwise.recommend.base import BaseRecommender
 from tailorwise.recommend.registry import model_class
 
@@ -37,6 +43,7 @@ def load_model(path: str | Path, **overrides: Any) -> BaseRecommender:
         raise ArtifactError(f"{path}: {meta['model']} has no parameter {', '.join(unknown)}")
     model = model_class(meta["model"])(**(meta["params"] | overrides))
     arrays = {name: npz[f"data.{name}"] for name in ARRAYS}
+    arrays |= {n: npz[f"data.{n}"] for n in OPTIONAL_ARRAYS if f"data.{n}" in npz.files}
     data = Interactions(
         users=IdMap(npz["data.users"].astype(object)),
         items=IdMap(items["item_id"].astype(str).to_numpy()),

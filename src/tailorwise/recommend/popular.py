@@ -28,10 +28,6 @@ class PopularRecommender(BaseRecommender):
     def _scores(self, user_idx: np.ndarray) -> np.ndarray:
         return np.broadcast_to(self.item_scores_, (len(user_idx), len(self.item_scores_))).copy()
 
-    def _reasons(self, user_idx: np.ndarray, items: np.ndarray) -> np.ndarray:
-        n = self.item_scores_[np.maximum(items, 0)].astype(int)
-        return np.vectorize(lambda c: f"popular: liked by {c} users", otypes=[object])(n)
-
     def _get_state(self) -> dict[str, np.ndarray]:
         return {"item_scores": self.item_scores_}
 

@@ -27,7 +27,7 @@ from tailorwise.config.space import SearchSpace, float_range, int_range
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
 from tailorwise.recommend.base import BaseRecommender
-from tailorwise.recommend.itemknn import because_you_liked
+from tailorwise.recommend.itemknn import because_you_took
 
 
 def transition_matrix(
@@ -72,7 +72,6 @@ class SequentialKNNRecommender(BaseRecommender):
         "recency": float_range(0.5, 1.0),
         "alpha": float_range(0.0, 1.0),
     }
-    reason = "often taken up right after items you liked"
 
     def __init__(
         self,
@@ -125,14 +124,15 @@ class SequentialKNNRecommender(BaseRecommender):
         def weights(seen: np.ndarray, recs: np.ndarray) -> np.ndarray:
             return t[seen][:, recs].toarray()
 
-        return because_you_liked(
-            self.data_,
+        # Transitions count items taken within a window of each other, either way round
+        # (``backward``), so the reason says "close in time", not "right after".
+        return because_you_took(
+            self.evidence(),
             self.history_,
             user_idx,
             items,
             weights,
-            self.reason,
-            template="often taken up right after {title}, which you liked",
+            template="often taken up close in time to {title}, which you {verb}",
         )
 
     def _get_state(self) -> dict[str, np.ndarray]:

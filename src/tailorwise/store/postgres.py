@@ -173,6 +173,11 @@ class PostgresStore:
         ):
             moved = [self._copy_in(cur, t, n, Path(tmp)) for n, t in enumerate(batch.tables)]
             write_batch(partial(_execute, cur), StagedBatch(batch.sources, moved))
+        # Fresh planner statistics after a bulk load, as autovacuum would give some time
+        # later: without them PostgreSQL plans `stats` for the table's old size.
+        with self._failed("updating statistics in"):
+            for table in sorted({t.table.value for t in batch.tables}):
+                self._pg.execute(f"ANALYZE {quote(table)}")
 
     def _copy_in(
         self, cur: psycopg.Cursor[Any], staged: StagedTable, n: int, tmp: Path
@@ -245,7 +250,11 @@ class PostgresStore:
         ]
 
     def summary(self, top: int = 10) -> StoreSummary:
-        return compute_summary(redact(self.url), self._fetch, top)
+        # Room for the summary's sorts and counts in memory (the server default is 4 MB);
+        # SET LOCAL ends with the transaction.
+        with self._failed("reading from"), self._pg.transaction():
+            self._pg.execute("SET LOCAL work_mem = '256MB'")
+            return compute_summary(redact(self.url), self._fetch, top)
 
     def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
         with self._failed("reading from"), self._pg.cursor() as cur:

@@ -65,8 +65,9 @@ def compute_summary(url: str, fetch: Fetch, top: int = 10) -> StoreSummary:
     users, items = int(row[0]), int(row[1])
     pairs = int(
         fetch(
-            "SELECT count(*) FROM (SELECT DISTINCT user_id, item_id FROM events"
-            " WHERE item_id IS NOT NULL) p"
+            # count(DISTINCT (a, b)) sorts; PostgreSQL's hash plan for SELECT DISTINCT
+            # spilled for over 10 minutes at 5M events once its statistics were fresh
+            "SELECT count(DISTINCT (user_id, item_id)) FROM events WHERE item_id IS NOT NULL"
         )[0][0]
     )
     return StoreSummary(

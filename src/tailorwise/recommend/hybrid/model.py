@@ -259,6 +259,7 @@ class HybridRecommender(BaseRecommender):
         s = self._blend(user_idx, parts, weights, unseen)
         s[:, ~allowed] = -np.inf
         s[~unseen] = -np.inf
+        k = min(k, s.shape[1])  # a catalog smaller than k (issue #14: a 5-item shop crashed)
         top = np.argpartition(-s, k - 1, axis=1)[:, :k]
         order = np.argsort(-np.take_along_axis(s, top, axis=1), axis=1, kind="stable")
         return np.take_along_axis(top, order, axis=1)
@@ -294,7 +295,10 @@ class HybridRecommender(BaseRecommender):
             self.cold_capable_[:, None], contrib[:, cold_item], -np.inf
         )
         best = contrib.argmax(axis=0)
-        out = np.empty(items.shape, dtype=object)
+        # no part scores the item above its average: no positive evidence to name
+        weak = np.take_along_axis(contrib, best[None], axis=0)[0] <= 0
+        best[weak] = -1
+        out = self.evidence().popular(np.where(weak, items, -1))
         for i, component in enumerate(self.components_):
             # each part explains only the cells it won (-1 elsewhere: no item to explain)
             mine = best == i

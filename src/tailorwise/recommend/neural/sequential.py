@@ -240,11 +240,12 @@ class SequentialRecommender(TorchRecommender):
     def _reasons(self, user_idx: np.ndarray, items: np.ndarray) -> np.ndarray:
         names = tu.titles(self.data_)
         last = self.seqs_[user_idx, -1]
-        out = np.array(
-            [f"follows your recent {names[i - 1]}" if i > 0 else "popular right now" for i in last],
-            dtype=object,
-        )
-        return np.repeat(out[:, None], items.shape[1], axis=1)
+        out = self.evidence().popular(items)  # for users with no history
+        recent = last > 0
+        out[recent] = np.array([f"follows your recent {names[i - 1]}" for i in last[recent]])[
+            :, None
+        ]
+        return out
 
     # --- persistence ----------------------------------------------------
     def _get_state(self) -> dict[str, np.ndarray]:

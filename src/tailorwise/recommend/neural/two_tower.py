@@ -240,7 +240,14 @@ class TwoTowerRecommender(TorchRecommender):
         return self._score_rows(self.history_[user_idx], self.user_x_[user_idx])
 
     def _reasons(self, user_idx: np.ndarray, items: np.ndarray) -> np.ndarray:
-        return explain(self.data_, self.item_vectors_, self.history_[user_idx], items)
+        evidence = self.evidence()
+        return explain(
+            self.data_,
+            self.item_vectors_,
+            self.history_[user_idx],
+            items,
+            lambda row, item: evidence.verb(int(user_idx[row]), item),
+        )
 
     def recommend(
         self,
@@ -317,7 +324,8 @@ class TwoTowerRecommender(TorchRecommender):
             rows, cols = np.nonzero(history)
             scores[rows, history[rows, cols] - 1] = -np.inf
         top, top_scores = top_k_rows(scores, k)
-        reasons = explain(self.data_, self.item_vectors_, history, top)
+        # a visitor's history is what they were seen viewing in this session
+        reasons = explain(self.data_, self.item_vectors_, history, top, lambda _r, _i: "viewed")
         ext = self.data_.items.to_external(np.maximum(top, 0)).astype(object)
         ext[top < 0] = None
         return Recommendations.from_arrays(np.array(names, dtype=object), ext, top_scores, reasons)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,10 +18,15 @@ NO_HISTORY = "popular with visitors like you"
 
 
 def explain(
-    data: Interactions, item_vectors: torch.Tensor, history: np.ndarray, items: np.ndarray
+    data: Interactions,
+    item_vectors: torch.Tensor,
+    history: np.ndarray,
+    items: np.ndarray,
+    verb: Callable[[int, int], str],
 ) -> np.ndarray:
-    """ "similar to <title> you viewed" (nearest history item by cosine), else a category;
-    users with no history get "popular with visitors like you"."""
+    """ "similar to <title>, which you bought" (the nearest history item by cosine; ``verb(row,
+    item)`` says what the row's user did with it), else a category; users with no history
+    get "popular with visitors like you"."""
     vec = nn.functional.normalize(item_vectors, dim=1).cpu().numpy()
     names, cats = tu.titles(data), data.item_meta[C.categories].to_numpy()
     out = np.full(items.shape, NO_HISTORY, dtype=object)
@@ -41,7 +46,8 @@ def explain(
             if sims.max() < 0.3 and shared:
                 out[u, j] = f"matches your interests in {max(shared, key=liked.__getitem__)}"
             else:
-                out[u, j] = f"similar to {names[hist[int(sims.argmax())]]} you viewed"
+                nearest = int(hist[int(sims.argmax())])
+                out[u, j] = f"similar to {names[nearest]}, which you {verb(u, nearest)}"
     return out
 
 
