@@ -94,3 +94,17 @@ def test_read_only_commands_do_not_create_a_store(tmp_path: Path) -> None:
 def test_version() -> None:
     result = run("--version", cwd=Path.cwd())
     assert result.returncode == 0 and result.stdout.strip() == "tailorwise 0.1.0"
+
+
+def test_store_compact(tmp_path: Path) -> None:
+    rows = [f"u{i % 300},i{i % 500},view,2024-01-01" for i in range(50_000)]
+    (tmp_path / "e.csv").write_text(
+        "user_id,item_id,type,timestamp\n" + "\n".join(rows) + "\n", encoding="utf-8"
+    )
+    for _ in range(3):
+        assert run("ingest", "e.csv", "--format", "events", cwd=tmp_path).returncode == 0
+    result = run("store", "compact", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("compacted ./tailorwise.duckdb: ") and "MiB ->" in result.stdout
+    stats = json.loads(run("stats", "--json", cwd=tmp_path).stdout)
+    assert stats["counts"]["events"] == 50_000

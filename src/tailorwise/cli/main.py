@@ -11,6 +11,7 @@ from tailorwise.cli.benchmark import benchmark_command
 from tailorwise.cli.demo import demo_command
 from tailorwise.cli.ingest import ingest_command, stats_command
 from tailorwise.cli.recommend import evaluate_command, recommend_command, train_command
+from tailorwise.cli.store import store_app
 from tailorwise.cli.synth import synth_command
 
 app = typer.Typer(
@@ -54,6 +55,7 @@ app.command("train")(train_command)
 app.command("evaluate")(evaluate_command)
 app.command("benchmark")(benchmark_command)
 app.command("recommend")(recommend_command)
+app.add_typer(store_app, name="store")
 
 
 def main() -> None:

@@ -56,6 +56,15 @@ class StagedBatch:
     tables: list[StagedTable] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class CompactReport:
+    """A store's size on disk before and after ``compact``, in bytes."""
+
+    url: str
+    before: int
+    after: int
+
+
 @runtime_checkable
 class DataStore(Protocol):
     """Users, items, events and campaigns. Opened with :func:`open_store`."""
@@ -81,6 +90,10 @@ class DataStore(Protocol):
     def sources(self) -> list[SourceRecord]: ...
 
     def summary(self, top: int = 10) -> StoreSummary: ...
+
+    def compact(self) -> CompactReport:
+        """Give back the space that replaced and deleted rows left; the data stays as is."""
+        ...
 
     def close(self) -> None: ...
 

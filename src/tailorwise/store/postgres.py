@@ -25,8 +25,15 @@ from tailorwise.columns import Columns as C
 from tailorwise.columns import Table
 from tailorwise.errors import StoreError
 from tailorwise.schema import SCHEMAS, SOURCE_COLUMNS, Kind
-from tailorwise.store.base import SourceRecord, StagedBatch, StagedTable
-from tailorwise.store.sql import DUCKDB_TYPES, POSTGRES_TYPES, all_ddl, quote, source_indexes
+from tailorwise.store.base import CompactReport, SourceRecord, StagedBatch, StagedTable
+from tailorwise.store.sql import (
+    DUCKDB_TYPES,
+    POSTGRES_TYPES,
+    all_ddl,
+    quote,
+    source_indexes,
+    sql_literal,
+)
 from tailorwise.store.summary import StoreSummary, compute_summary
 from tailorwise.store.writer import write_batch
 
@@ -101,10 +108,6 @@ def _execute(
     cur: psycopg.Cursor[Any], sql: str, params: list[Any] | None = None
 ) -> psycopg.Cursor[Any]:
     return cur.execute(_placeholders(sql, params), params)
-
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _missing_indexes(pg: psycopg.Connection[Any]) -> list[str]:
@@ -187,7 +190,7 @@ class PostgresStore:
         file = tmp / f"stage_{n}.csv"
         cols = ", ".join(_to_csv_text(name, kind) for name, kind in kinds.items())
         self._stage.execute(
-            f"COPY (SELECT {cols} FROM {staged.relation}) TO {_literal(file)} "
+            f"COPY (SELECT {cols} FROM {staged.relation}) TO {sql_literal(file)} "
             "(FORMAT csv, HEADER false)"
         )
         target = f"_tw_stage_{n}"
@@ -234,7 +237,7 @@ class PostgresStore:
         types = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(columns)))
         typed = ", ".join(_from_csv_text(i, n, k) for i, (n, k) in enumerate(columns))
         result: pa.Table = self._stage.sql(
-            f"SELECT {typed} FROM read_csv({_literal(file)}, columns={{{types}}}, "
+            f"SELECT {typed} FROM read_csv({sql_literal(file)}, columns={{{types}}}, "
             "header=false, auto_detect=false, delim=',', quote='\"', escape='\"', "
             "allow_quoted_nulls=false)"
         ).to_arrow_table()
@@ -248,6 +251,16 @@ class PostgresStore:
         return [
             SourceRecord(str(a), str(b), str(c), int(d), int(e), f) for a, b, c, d, e, f in rows
         ]
+
+    def compact(self) -> CompactReport:
+        """VACUUM FULL: rewrite each table without its dead rows and give the space back."""
+        size = "SELECT pg_database_size(current_database())"
+        with self._failed("compacting"):
+            before = int(self._pg.execute(size).fetchall()[0][0])
+            for table in Table:
+                self._pg.execute(f"VACUUM (FULL, ANALYZE) {quote(table.value)}")
+            after = int(self._pg.execute(size).fetchall()[0][0])
+        return CompactReport(redact(self.url), before, after)
 
     def summary(self, top: int = 10) -> StoreSummary:
         # Room for the summary's sorts and counts in memory (the server default is 4 MB);

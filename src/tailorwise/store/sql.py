@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from tailorwise.columns import Columns as C
 from tailorwise.schema import SCHEMAS, SOURCE_COLUMNS, Kind, TableSchema
@@ -30,6 +31,11 @@ POSTGRES_TYPES: Mapping[Kind, str] = {
 
 def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def sql_literal(value: str | Path) -> str:
+    """A SQL string literal (file paths included), quotes doubled."""
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def table_ddl(schema: TableSchema, types: Mapping[Kind, str]) -> str:

@@ -23,10 +23,9 @@ from tailorwise.ingest.formats.readers import (
     json_select,
     parquet_select,
     scan_columns,
-    sql_literal,
 )
 from tailorwise.schema import SCHEMAS
-from tailorwise.store.sql import quote
+from tailorwise.store.sql import quote, sql_literal
 
 _TEXT = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz")
 _JSON = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz")

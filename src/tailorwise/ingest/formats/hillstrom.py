@@ -18,8 +18,8 @@ from tailorwise.columns import Columns as C
 from tailorwise.columns import Table
 from tailorwise.errors import IngestError
 from tailorwise.ingest.formats.base import Check, IngestOptions, RawTable
-from tailorwise.ingest.formats.readers import DelimitedFile, sql_literal
-from tailorwise.store.sql import quote
+from tailorwise.ingest.formats.readers import DelimitedFile
+from tailorwise.store.sql import quote, sql_literal
 
 CAMPAIGN_ID = "hillstrom-2008"
 CAMPAIGN_NAME = "MineThatData E-Mail Challenge"

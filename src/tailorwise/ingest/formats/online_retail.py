@@ -29,9 +29,8 @@ from tailorwise.ingest.formats.readers import (
     DelimitedFile,
     parquet_select,
     scan_columns,
-    sql_literal,
 )
-from tailorwise.store.sql import quote
+from tailorwise.store.sql import quote, sql_literal
 
 # Logical source column -> accepted names, compared without case, spaces or '_'.
 _NAMES: dict[str, tuple[str, ...]] = {

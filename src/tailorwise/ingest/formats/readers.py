@@ -27,7 +27,7 @@ from tailorwise.errors import IngestError, RowIssue
 from tailorwise.ingest.formats.base import Check
 from tailorwise.ingest.formats.diagnose import encoding_problem, explain_unreadable
 from tailorwise.ingest.formats.line_ends import mixed_line_ends, one_line_end_copy, open_bytes
-from tailorwise.store.sql import quote
+from tailorwise.store.sql import quote, sql_literal
 
 REPEATED_HEADER = "repeated header line"
 _DELIMITERS = (",", "\t", ";", "|")
@@ -38,10 +38,6 @@ _REASONS = {
     "INVALID ENCODING": "bytes that are not valid UTF-8; save the file as UTF-8",
     "INVALID UNICODE": "bytes that are not valid UTF-8; save the file as UTF-8",
 }
-
-
-def sql_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _options(opts: Mapping[str, object]) -> str:
