@@ -21,12 +21,12 @@ figures() {  # $1: a checked-out tree, $2: the output file
   printf '[model]\nname = "two_tower"\n[model.params]\nepochs = 3\n' > "$WORK/tt.toml"
   {
     for m in popular itemknn ease seqknn als bpr; do
-      echo "== $m, 3 trials"; $run evaluate --model "$m" --tune-trials 3 --k 10 --db "$db" 2>&1 | grep -E "ndcg|recall"
+      echo "== $m, 3 trials"; $run evaluate --model "$m" --tune-trials 3 --k 10 --db "$db" 2>&1 | grep -E "│ (ndcg|recall) "
     done
-    echo "== hybrid"; $run evaluate --model hybrid --k 10 --db "$db" 2>&1 | grep -E "ndcg|recall"
-    echo "== sasrec, 3 epochs"; $run evaluate --config "$WORK/sas.toml" --k 10 --db "$db" 2>&1 | grep -E "ndcg|recall"
-    echo "== two_tower, 3 epochs"; $run evaluate --config "$WORK/tt.toml" --k 10 --db "$db" 2>&1 | grep -E "ndcg|recall"
-    echo "== ease, random protocol"; $run evaluate --model ease --protocol random --k 10 --db "$db" 2>&1 | grep -E "ndcg|recall"
+    echo "== hybrid"; $run evaluate --model hybrid --k 10 --db "$db" 2>&1 | grep -E "│ (ndcg|recall) "
+    echo "== sasrec, 3 epochs"; $run evaluate --config "$WORK/sas.toml" --k 10 --db "$db" 2>&1 | grep -E "│ (ndcg|recall) "
+    echo "== two_tower, 3 epochs"; $run evaluate --config "$WORK/tt.toml" --k 10 --db "$db" 2>&1 | grep -E "│ (ndcg|recall) "
+    echo "== ease, random protocol"; $run evaluate --model ease --protocol random --k 10 --db "$db" 2>&1 | grep -E "│ (ndcg|recall) "
   } > "$2"
 }
 

@@ -37,7 +37,10 @@ def _number(model: str, name: str, value: Any, low: float, strict: bool = True) 
 
 
 class _ImplicitMF(BaseRecommender):
-    """Shared parts: parameter checks, scores from factors, saved state."""
+    """Shared parts: parameter checks, the implicit model, scores from factors, saved state."""
+
+    library: ClassVar[type]  # implicit's model class
+    rate: ClassVar[str]  # the positive number each model adds: ALS's alpha, BPR's learning rate
 
     factors: int
     regularization: float
@@ -52,6 +55,7 @@ class _ImplicitMF(BaseRecommender):
         _number(self.name, "regularization", self.regularization, 0.0, strict=False)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"{self.name}: seed must be an integer >= 0, got {self.seed!r}")
+        _number(self.name, self.rate, getattr(self, self.rate), 0.0)
         if (
             isinstance(self.num_threads, bool)
             or not isinstance(self.num_threads, int)
@@ -62,7 +66,10 @@ class _ImplicitMF(BaseRecommender):
             )
 
     def _make(self) -> Any:
-        raise NotImplementedError
+        """implicit's model, given our parameters by their names (both take the same ones,
+        but for ``seed``, which implicit calls ``random_state``, and ``verbose``)."""
+        params = {k: v for k, v in self.get_params().items() if k not in ("seed", "verbose")}
+        return self.library(**params, random_state=self.seed)
 
     def _fit(self, data: Interactions) -> None:
         with threadpool_limits(1, "blas"):
@@ -86,6 +93,8 @@ class ALSRecommender(_ImplicitMF):
     """Implicit-feedback ALS (Hu, Koren, Volinsky 2008); confidence = ``alpha`` x weight."""
 
     name = "als"
+    library = AlternatingLeastSquares
+    rate = "alpha"
     search_space: ClassVar[SearchSpace] = {
         "factors": int_range(16, 256, log=True),
         "regularization": float_range(1e-4, 1.0, log=True),
@@ -110,20 +119,6 @@ class ALSRecommender(_ImplicitMF):
         self.seed = seed
         self.num_threads = num_threads
         self.verbose = verbose
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        _number(self.name, "alpha", self.alpha, 0.0)
-
-    def _make(self) -> AlternatingLeastSquares:
-        return AlternatingLeastSquares(
-            factors=self.factors,
-            regularization=self.regularization,
-            alpha=self.alpha,
-            iterations=self.iterations,
-            num_threads=self.num_threads,
-            random_state=self.seed,
-        )
 
     def _reasons(self, user_idx: np.ndarray, items: np.ndarray) -> np.ndarray:
         """implicit's ``explain``: the user's item that contributes most to each score, when
@@ -161,6 +156,8 @@ class BPRRecommender(_ImplicitMF):
     """
 
     name = "bpr"
+    library = BayesianPersonalizedRanking
+    rate = "learning_rate"
     search_space: ClassVar[SearchSpace] = {
         "factors": int_range(16, 256, log=True),
         "learning_rate": float_range(1e-3, 0.2, log=True),
@@ -185,17 +182,3 @@ class BPRRecommender(_ImplicitMF):
         self.seed = seed
         self.num_threads = num_threads
         self.verbose = verbose
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        _number(self.name, "learning_rate", self.learning_rate, 0.0)
-
-    def _make(self) -> BayesianPersonalizedRanking:
-        return BayesianPersonalizedRanking(
-            factors=self.factors,
-            learning_rate=self.learning_rate,
-            regularization=self.regularization,
-            iterations=self.iterations,
-            num_threads=self.num_threads,
-            random_state=self.seed,
-        )
