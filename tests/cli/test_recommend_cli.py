@@ -99,7 +99,6 @@ def test_a_model_trained_on_a_gpu_serves_here(workdir: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("recommend", "no-such-user"), "unknown user(s): 'no-such-user'"),
         (("recommend", "1", "-k", "0"), "k must be a positive number of items, got 0"),
         (("recommend", "--all-users"), "--all-users needs --output FILE.csv or FILE.parquet"),
         (("train", "--model", "nope"), "unknown model 'nope'; choose one of: popular"),
@@ -112,6 +111,16 @@ def test_bad_requests_get_clear_errors(workdir: Path, args: tuple[str, ...], mes
     assert result.returncode == 1
     assert message in " ".join(result.stderr.split())
     assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_user_gets_the_popular_items(workdir: Path) -> None:
+    """Issue #14: popular (and the hybrid) answer a user they never saw with the most popular
+    items, instead of an error."""
+    result = run("recommend", "no-such-user", "-k", "3", "--json", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    items = json.loads(result.stdout)["items"]
+    assert [i["item_id"] for i in items] == ["50", "258", "100"]  # ML-100K's most rated
+    assert all(i["reason"].startswith("popular with ") for i in items)
 
 
 def test_evaluate_prints_the_metric_table(workdir: Path) -> None:

@@ -106,8 +106,13 @@ class RecommenderContract:
         assert not set(top[:3]) & set(model.recommend([user], k=5).items_of(user))
 
     def test_bad_requests_are_clear(self, fitted: Any, world: World) -> None:
-        with pytest.raises(KeyError, match="unknown user"):
-            fitted.recommend(["no-such-user"], k=5)
+        if fitted.serves_unknown_users:  # issue #14: the fallback, not an error
+            recs = fitted.recommend(["no-such-user", world.data.users.external[0]], k=5)
+            assert len(recs.items_of("no-such-user")) == 5
+            assert recs.for_user("no-such-user")["reason"].str.contains("popular|trending").all()
+        else:
+            with pytest.raises(KeyError, match="unknown user"):
+                fitted.recommend(["no-such-user"], k=5)
         with pytest.raises(InvalidRequestError, match="k must be"):
             fitted.recommend([str(world.data.users.external[0])], k=0)
 

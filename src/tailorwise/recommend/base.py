@@ -56,7 +56,9 @@ class BaseRecommender(ABC):
     """scikit-learn style: ``__init__`` stores parameters, ``fit`` returns self."""
 
     name: ClassVar[str] = "base"
-    reason: ClassVar[str] = "recommended"
+    # Whether a user the model never saw gets the most popular items (the fallback that
+    # serving uses) rather than an "unknown user" error.
+    serves_unknown_users: ClassVar[bool] = False
     # The default space `tune` searches, beside the parameters it names; fixed settings
     # (seed, verbose, threads) stay out. None: no default; {}: nothing to tune.
     search_space: ClassVar[SearchSpace | None] = None
@@ -184,21 +186,36 @@ class BaseRecommender(ABC):
         if k <= 0:
             raise InvalidRequestError(f"k must be a positive number of items, got {k}")
         filters = filters or Filters()
-        user_idx = self.data_.users.to_internal(list(users), kind="user")
+        strict = not self.serves_unknown_users
+        user_idx = self.data_.users.to_internal(list(users), kind="user", strict=strict)
         allowed = self.allowed_items(filters)
         items = np.full((len(user_idx), k), -1, dtype=np.int64)
         scores = np.full((len(user_idx), k), np.nan)
         reasons = np.empty((len(user_idx), k), dtype=object)
-        for start in range(0, len(user_idx), BATCH):
-            rows = slice(start, start + BATCH)
+        known = np.flatnonzero(user_idx >= 0)
+        for start in range(0, len(known), BATCH):
+            rows = known[start : start + BATCH]
             items[rows], scores[rows], reasons[rows] = self._recommend_batch(
                 user_idx[rows], k, allowed, filters.exclude_seen
             )
+        unknown = np.flatnonzero(user_idx < 0)
+        if len(unknown):
+            items[unknown], scores[unknown], reasons[unknown] = self._for_unknown(k, allowed)
         ext_items = self.data_.items.to_external(np.maximum(items, 0)).astype(object)
         ext_items[items < 0] = None
         return Recommendations.from_arrays(
             np.asarray([str(u) for u in users], dtype=object), ext_items, scores, reasons
         )
+
+    def _for_unknown(
+        self, k: int, allowed: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One row for a user the model never saw: the most popular allowed items."""
+        evidence = self.evidence()
+        popularity = evidence.takers.astype(np.float64)[None, :].copy()
+        popularity[:, ~allowed] = -np.inf
+        items, scores = top_k_rows(popularity, k)
+        return items, scores, evidence.popular(items)
 
     def _recommend_batch(
         self, user_idx: np.ndarray, k: int, allowed: np.ndarray, exclude_seen: bool

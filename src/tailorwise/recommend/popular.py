@@ -9,13 +9,14 @@ import numpy as np
 from tailorwise.config.space import SearchSpace, float_range
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
-from tailorwise.recommend.base import BaseRecommender
+from tailorwise.recommend.base import BaseRecommender, top_k_rows
 
 
 class PopularRecommender(BaseRecommender):
     """Items ranked by how many users liked them in training."""
 
     name = "popular"
+    serves_unknown_users = True
     search_space: ClassVar[SearchSpace] = {}
 
     def __init__(self) -> None:
@@ -27,6 +28,15 @@ class PopularRecommender(BaseRecommender):
 
     def _scores(self, user_idx: np.ndarray) -> np.ndarray:
         return np.broadcast_to(self.item_scores_, (len(user_idx), len(self.item_scores_))).copy()
+
+    def _for_unknown(
+        self, k: int, allowed: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        anyone = np.zeros(1, dtype=np.int64)  # every user gets the same scores here
+        scores = self._scores(anyone)
+        scores[:, ~allowed] = -np.inf
+        items, top = top_k_rows(scores, k)
+        return items, top, self._reasons(anyone, items)
 
     def _get_state(self) -> dict[str, np.ndarray]:
         return {"item_scores": self.item_scores_}

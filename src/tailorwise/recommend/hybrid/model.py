@@ -62,6 +62,7 @@ class HybridRecommender(BaseRecommender):
     """Blend of component models; ``components`` are ModelConfig dicts (name, params)."""
 
     name = "hybrid"
+    serves_unknown_users = True
 
     def __init__(
         self,
