@@ -16,6 +16,7 @@ from tailorwise.data.interactions import Interactions
 from tailorwise.data.split import Split
 from tailorwise.data.weighting import DEFAULT_EVENT_WEIGHTS, WeightingConfig
 from tailorwise.ingest.job import ingest
+from tailorwise.recommend.neural.base import stopping_split
 from tailorwise.store.duckdb import DuckDBStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -128,6 +129,18 @@ def write_split(split: Split, folder: Path) -> Path:
     for part in ("train", "validation", "test"):
         _frame(getattr(split, part)).to_parquet(folder / f"{part}.parquet", index=False)
     return folder
+
+
+def write_stopping(split: Split, folder: Path, seed: int) -> None:
+    """For a peer that stops early as our deep models do: per phase (``validation``: fitted
+    on train; ``test``: on train + validation), the same inner split our ``fit`` stops on,
+    ``PHASE_stop_train.parquet`` and ``PHASE_stop_holdout.parquet``."""
+    for phase, data in (("validation", split.train), ("test", split.train_validation())):
+        cut = stopping_split(data, seed)
+        if cut is None:
+            continue
+        _frame(cut[0]).to_parquet(folder / f"{phase}_stop_train.parquet", index=False)
+        _frame(cut[1]).to_parquet(folder / f"{phase}_stop_holdout.parquet", index=False)
 
 
 def to_internal(ids: IdMap, values: pd.Series) -> np.ndarray:

@@ -20,6 +20,7 @@ from implicit.als import AlternatingLeastSquares
 from rss import PeakRSS
 from threadpoolctl import threadpool_limits
 
+from recsys_data import write_stopping
 from recsys_peers import PEER_SPACES, PEERS_PYTHON, RECTOOLS, list_peer, run_rectools
 from tailorwise.config.space import Param, choice, float_range
 from tailorwise.data.split import Split
@@ -50,6 +51,11 @@ class BenchConfig:
     # 2 CPU cores, so by default they get one trial each: their own defaults, no search.
     deep_trials: int = 1
     epochs: int = 5  # epochs of every deep model, ours and peers alike
+    # RecTools' SASRec chooses its epochs as ours do (issue #14: it trained exactly
+    # `epochs` before): on each user's held-out last item of its training data, stopping
+    # after `patience` epochs without a gain, then refitting for the best count.
+    peer_early_stopping: bool = True
+    patience: int = 3
     max_len: int = 50  # sequence length of sasrec/gru4rec and RecTools SASRec alike
     seed: int = 0
     ks: tuple[int, ...] = (5, 10, 20)
@@ -193,6 +199,8 @@ def run_rectools_peer(
         test_job = {**job, "phase": "test", "configs": [best["config"]]}
         stats = run_rectools(test_job, work / f"{name}-test", cfg.peers_python)[0]
         run.fit_seconds, run.peak_mib = stats["fit_seconds"], stats["peak_rss_mib"]
+        chosen = stats.get("best_epoch")
+        run.best_epoch = None if chosen is None else int(chosen)
         peer = list_peer(name)(str(work / f"{name}-test" / "lists_0.parquet"), run.best_params)
         run.result = evaluate(
             peer.fit(split.train_validation()),
@@ -220,6 +228,9 @@ def _tune_rectools(
     fixed: dict[str, Any] = (
         {"epochs": cfg.epochs, "session_max_len": cfg.max_len} if kind == "sasrec" else {}
     )
+    stop = kind == "sasrec" and cfg.peer_early_stopping
+    if stop:
+        write_stopping(split, Path(job["split_dir"]), cfg.seed)
     study = optuna.create_study(
         direction="maximize", sampler=optuna.samplers.TPESampler(seed=cfg.seed)
     )
@@ -231,6 +242,7 @@ def _tune_rectools(
             "model": kind,
             "seed": cfg.seed,
             "params": {**fixed, **{p: s.suggest(t, p) for p, s in space.items()}},
+            **({"stop": {"max_epochs": cfg.epochs, "patience": cfg.patience}} if stop else {}),
         }
         for t in trials
     ]

@@ -32,7 +32,10 @@ from rss import PeakRSS, steady_allocator
 
 def _interactions(split_dir: Path, phase: str) -> pd.DataFrame:
     parts = ["train"] if phase == "validation" else ["train", "validation"]
-    frame = pd.concat([pd.read_parquet(split_dir / f"{p}.parquet") for p in parts])
+    return _as_rectools(pd.concat([pd.read_parquet(split_dir / f"{p}.parquet") for p in parts]))
+
+
+def _as_rectools(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame[frame["weight"] > 0].sort_values(["timestamp", "tiebreak"], kind="stable")
     # RecTools orders a user's events by datetime; our order is (time, random tie-break),
     # so the datetime given is the row's rank in that order: identical sequences.
@@ -64,6 +67,35 @@ def _model(name: str, params: dict[str, Any], seed: int, threads: int) -> Any:
     raise SystemExit(f"unknown RecTools model '{name}'; known: ease, sasrec")
 
 
+def _search_epochs(cfg: dict[str, Any], split_dir: Path, phase: str, threads: int) -> int:
+    """The epoch count with the best NDCG@10 on the held-out last items that our models
+    stop on (``PHASE_stop_*.parquet``, written by the harness), trained one epoch at a time;
+    stops after ``patience`` epochs without a gain, as ours do."""
+    from rectools.dataset import Dataset
+
+    stop, seed = cfg["stop"], int(cfg.get("seed", 0))
+    train = _as_rectools(pd.read_parquet(split_dir / f"{phase}_stop_train.parquet"))
+    held = pd.read_parquet(split_dir / f"{phase}_stop_holdout.parquet")
+    truth = dict(zip(held["user_id"].astype(str), held["item_id"].astype(str), strict=True))
+    users = np.intersect1d(list(truth), train["user_id"].astype(str).unique())
+    dataset = Dataset.construct(train)
+    model = _model("sasrec", {**cfg["params"], "epochs": 1}, seed, threads)
+    best, best_epoch, waited = -np.inf, int(stop["max_epochs"]), 0
+    for epoch in range(1, int(stop["max_epochs"]) + 1):
+        model.fit_partial(dataset, min_epochs=1, max_epochs=1)
+        reco = model.recommend(users, dataset, k=10, filter_viewed=True)
+        hits = reco[reco["item_id"].astype(str) == reco["user_id"].astype(str).map(truth)]
+        ndcg = float((1.0 / np.log2(hits["rank"].to_numpy() + 1.0)).sum() / len(users))
+        if ndcg > best:
+            best, best_epoch, waited = ndcg, epoch, 0
+        else:
+            waited += 1
+        print(f"rectools sasrec epoch {epoch}: held-out ndcg@10 {ndcg:.4f}", file=sys.stderr)
+        if waited >= int(stop["patience"]):
+            break
+    return best_epoch
+
+
 def run(job: dict[str, Any]) -> list[dict[str, float]]:
     import torch
     from pytorch_lightning import seed_everything
@@ -79,13 +111,18 @@ def run(job: dict[str, Any]) -> list[dict[str, float]]:
     )
     stats = []
     for i, cfg in enumerate(job["configs"]):
-        seed_everything(int(cfg.get("seed", 0)), workers=True)
-        dataset = Dataset.construct(inter)
-        model = _model(
-            cfg["model"], dict(cfg["params"]), int(cfg.get("seed", 0)), int(job.get("threads", 2))
-        )
+        params, best_epoch = dict(cfg["params"]), None
         start = time.perf_counter()
         with PeakRSS() as mem:
+            if "stop" in cfg:  # choose the epochs first, as our fit does inside itself
+                seed_everything(int(cfg.get("seed", 0)), workers=True)
+                best_epoch = _search_epochs(cfg, split_dir, job["phase"], int(job["threads"]))
+                params["epochs"] = best_epoch
+            seed_everything(int(cfg.get("seed", 0)), workers=True)
+            dataset = Dataset.construct(inter)
+            model = _model(
+                cfg["model"], params, int(cfg.get("seed", 0)), int(job.get("threads", 2))
+            )
             model.fit(dataset)
         fit_seconds = time.perf_counter() - start
         start = time.perf_counter()
@@ -101,6 +138,7 @@ def run(job: dict[str, Any]) -> list[dict[str, float]]:
                 "fit_seconds": fit_seconds,
                 "peak_rss_mib": mem.peak_mib,
                 "recommend_seconds": rec_seconds,
+                **({"best_epoch": best_epoch} if best_epoch is not None else {}),
             }
         )
         print(

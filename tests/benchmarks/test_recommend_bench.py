@@ -122,6 +122,10 @@ def test_rectools_sasrec_reads_the_split_files(ml_split: Split, tmp_path: Path) 
     assert run.status == "ok", run.message
     assert run.result is not None and run.result.n_users > 0
     assert run.best_params == {"epochs": 1, "session_max_len": 20}
+    # issue #14: the peer chooses its epochs on the held-out items ours stop on (here the
+    # budget is one epoch, so one is chosen)
+    assert run.best_epoch == 1
+    assert (split_dir / "test_stop_holdout.parquet").exists()
     top = run.result.top
     seen = ml_split.train_validation().seen()[run.result.users]
     # every list was cut to allowed, unseen items by our own ranking code
