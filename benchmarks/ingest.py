@@ -46,6 +46,7 @@ def _child(argv: list[str]) -> None:
     import duckdb
 
     from tailorwise.ingest.job import ingest
+    from tailorwise.progress import ProgressUpdate
     from tailorwise.store.duckdb import DuckDBStore
 
     start = time.perf_counter()
@@ -61,8 +62,8 @@ def _child(argv: list[str]) -> None:
         con.close()
     else:
 
-        def mark(label: str, done: int, total: int) -> None:
-            marks.append((label, time.perf_counter()))
+        def mark(update: ProgressUpdate) -> None:
+            marks.append((update.info, time.perf_counter()))
 
         with DuckDBStore(db) as store:
             marks.append(("load the input (format loader)", time.perf_counter()))

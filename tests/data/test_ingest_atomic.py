@@ -23,8 +23,8 @@ SCRIPT = textwrap.dedent(
     from tailorwise.ingest.job import ingest
     from tailorwise.store.duckdb import DuckDBStore
 
-    def show(label, done, total):
-        print(label, flush=True)
+    def show(update):
+        print(update.info, flush=True)
 
     store = DuckDBStore(sys.argv[1])
     ingest(sys.argv[2], "events", store, progress=show)

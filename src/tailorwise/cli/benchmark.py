@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table as RichTable
 
-from tailorwise.cli.common import DbOption, console, opened_store, step_progress, user_errors
+from tailorwise.cli.common import DbOption, console, opened_store, user_errors
 from tailorwise.cli.recommend import ConfigOption
+from tailorwise.cli.render import progress_bars
 from tailorwise.data.protocols import Protocol
 from tailorwise.errors import InvalidRequestError
 
@@ -64,9 +65,7 @@ def benchmark_command(
         if trials < 0:
             raise InvalidRequestError(f"--trials must be 0 or more, got {trials}")
         cfg = load_config(config) if config else TrainConfig()
-    total = len(names) + (base[0] not in names)
-    with opened_store(db) as store, step_progress("benchmark") as progress:
-        task = progress.add_task("reading interactions", total=total)
+    with opened_store(db) as store, progress_bars() as progress:
         split = B.store_split(store, protocol, cfg.weighting, seed=seed)
         bench = B.run_benchmark(
             split,
@@ -76,7 +75,7 @@ def benchmark_command(
             seed=seed,
             baseline=base[0],
             params={cfg.model.name: cfg.model.params} if config else None,
-            on_step=lambda label, done: progress.update(task, description=label, completed=done),
+            progress=progress,
         )
     with user_errors():
         files = B.write_benchmark(bench, output)

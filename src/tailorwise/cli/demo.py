@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table as RichTable
 
-from tailorwise.cli.common import DbOption, console, opened_store, step_progress
+from tailorwise.cli.common import DbOption, console, opened_store
 from tailorwise.cli.ingest import print_report, print_summary
 from tailorwise.cli.render import print_recs, progress_bars
 from tailorwise.errors import InvalidRequestError
@@ -39,13 +39,8 @@ DATASETS: dict[str, str] = {
 def _ingest_with_progress(path: Path, fmt: str, store: DataStore) -> IngestReport:
     from tailorwise.ingest.job import default_rejects_path, ingest
 
-    with step_progress("ingest") as progress:
-        task = progress.add_task(f"ingest {path.name}", total=1)
-
-        def show(label: str, done: int, total: int) -> None:
-            progress.update(task, description=label, completed=done, total=total)
-
-        return ingest(path, fmt, store, rejects_path=default_rejects_path(path), progress=show)
+    with progress_bars() as progress:
+        return ingest(path, fmt, store, rejects_path=default_rejects_path(path), progress=progress)
 
 
 def _synthetic(store: DataStore) -> IngestReport:

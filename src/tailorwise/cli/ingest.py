@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table as RichTable
 
-from tailorwise.cli.common import DbOption, JsonOption, console, opened_store, step_progress
+from tailorwise.cli.common import DbOption, JsonOption, console, opened_store
+from tailorwise.cli.render import progress_bars
 from tailorwise.errors import ConfigError
 from tailorwise.ingest.formats import loader_names
 from tailorwise.ingest.options import OnError
@@ -81,12 +82,7 @@ def ingest_command(
             rating_max=rating_max,
             **dates,
         )
-        with step_progress("ingest") as progress:
-            task = progress.add_task(f"ingest {path.name}", total=1)
-
-            def show(label: str, done: int, total: int) -> None:
-                progress.update(task, description=label, completed=done, total=total)
-
+        with progress_bars() as progress:
             report = ingest(
                 path,
                 fmt,
@@ -94,7 +90,7 @@ def ingest_command(
                 on_error=on_error,
                 rejects_path=rejects or default_rejects_path(path),
                 options=options,
-                progress=show,
+                progress=progress,
             )
     if as_json:
         print(report.model_dump_json(indent=2))

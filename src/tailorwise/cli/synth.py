@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 from pydantic import ValidationError
 
-from tailorwise.cli.common import DbOption, console, opened_store, step_progress, user_errors
+from tailorwise.cli.common import DbOption, console, opened_store, user_errors
 from tailorwise.cli.ingest import print_report
+from tailorwise.cli.render import progress_bars
 from tailorwise.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -36,11 +37,8 @@ def synth_command(
 
     with user_errors():
         cfg = _config(users, items, events, seed, events_format)
-        with step_progress("synth") as progress:
-            task = progress.add_task(f"writing {cfg.n_events:,} events", total=cfg.n_events)
-            report = generate(
-                cfg, out_dir, lambda done, total: progress.update(task, completed=done)
-            )
+        with progress_bars() as progress:
+            report = generate(cfg, out_dir, progress)
     console.print(
         f"wrote {report.users:,} users, {report.items:,} items, {report.events:,} events and "
         f"{report.exposures:,} exposures to {report.out_dir}",
@@ -74,11 +72,6 @@ def _config(users: int, items: int, events: int, seed: int, events_format: str) 
 def _ingest(out_dir: Path, db: str | None) -> None:
     from tailorwise.ingest.job import ingest
 
-    with opened_store(db, create=True) as store, step_progress("ingest") as progress:
-        task = progress.add_task(f"ingest {out_dir.name}", total=1)
-
-        def show(label: str, done: int, total: int) -> None:
-            progress.update(task, description=label, completed=done, total=total)
-
-        report = ingest(out_dir, "events", store, progress=show)
+    with opened_store(db, create=True) as store, progress_bars() as progress:
+        report = ingest(out_dir, "events", store, progress=progress)
     print_report(report)

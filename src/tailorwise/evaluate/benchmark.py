@@ -24,6 +24,7 @@ from tailorwise.evaluate import report
 from tailorwise.evaluate.runner import EvaluationResult
 from tailorwise.evaluate.tuning import fit_and_test, tune
 from tailorwise.metrics.bootstrap import BootstrapResult, paired_bootstrap
+from tailorwise.progress import ProgressCallback, ProgressUpdate
 from tailorwise.recommend.registry import model_class, model_names
 from tailorwise.store.base import DataStore
 
@@ -33,7 +34,7 @@ COMPARED = ("ndcg", "recall")  # metrics bootstrapped against the baseline, at e
 TABLE_METRICS = ("ndcg", "recall", "precision", "hr", "mrr", "map", "coverage", "novelty", "arp")
 N_RESAMPLES = 1000
 
-# on_step(label, models_done): called before each stage of each model and once at the end.
+# say(label, models_done): before each stage of each model, and once at the end.
 StepCallback = Callable[[str, int], None]
 
 
@@ -117,7 +118,7 @@ def run_benchmark(
     seed: int = 0,
     baseline: str = DEFAULT_BASELINE,
     params: Mapping[str, Mapping[str, Any]] | None = None,
-    on_step: StepCallback | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Benchmark:
     """Run ``models`` (the baseline first if not among them), compare each with the baseline.
 
@@ -127,7 +128,11 @@ def run_benchmark(
     cut = tuple(sorted({int(k) for k in ks}))
     if not cut or cut[0] <= 0:
         raise InvalidRequestError(f"k must be positive cut-offs, got {list(ks)}")
-    say = on_step or (lambda _label, _done: None)
+
+    def say(label: str, done: int) -> None:
+        if progress:
+            progress(ProgressUpdate("benchmark", done, len(names), label))
+
     fixed = params or {}
     runs = [
         _run_one(name, split, cut, n_trials, seed, dict(fixed.get(name, {})), say, done)

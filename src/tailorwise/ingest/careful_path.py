@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,11 +14,10 @@ from tailorwise.columns import Columns as C
 from tailorwise.errors import RowIssue
 from tailorwise.ingest.formats.base import IngestOptions
 from tailorwise.ingest.validate import Typed
+from tailorwise.progress import ProgressCallback, ProgressUpdate
 from tailorwise.schema import SCHEMAS
 from tailorwise.store.base import DataStore
 from tailorwise.store.sql import quote
-
-Progress = Callable[[str, int, int], None]
 
 
 class FileReport(BaseModel):
@@ -39,11 +37,12 @@ class Job:
     options: IngestOptions
     store: DataStore
     rejects: Path | None
-    progress: Progress | None
+    progress: ProgressCallback | None
 
     def step(self, label: str, done: int, total: int) -> None:
+        """Step ``done`` of ``total`` of this ingest, ``label`` saying which."""
         if self.progress:
-            self.progress(label, done, total)
+            self.progress(ProgressUpdate("ingest", done, total, label))
 
 
 FULL_HASH_LIMIT = 64 << 20

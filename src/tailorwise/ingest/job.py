@@ -22,7 +22,6 @@ from tailorwise.errors import IngestError, RowIssue
 from tailorwise.ingest.careful_path import (
     FileReport,
     Job,
-    Progress,
     drop_staging,
     fingerprint,
     staged_view,
@@ -33,6 +32,7 @@ from tailorwise.ingest.formats import get_loader
 from tailorwise.ingest.formats.base import IngestOptions, RawTable
 from tailorwise.ingest.options import OnError
 from tailorwise.ingest.validate import Typed, build_typed, row_issues
+from tailorwise.progress import ProgressCallback
 from tailorwise.store.base import DataStore, SourceRecord, StagedBatch, StagedTable
 
 __all__ = ["FileReport", "IngestReport", "OnError", "default_rejects_path", "ingest"]
@@ -70,7 +70,7 @@ def ingest(
     on_error: OnError | str = OnError.fail,
     rejects_path: str | Path | None = None,
     options: IngestOptions | None = None,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> IngestReport:
     """Ingest ``path`` (a file or a data set's folder) in format ``fmt`` into ``store``."""
     start = time.perf_counter()

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tailorwise.synth.words import MAX_CATEGORIES
-
-# Called after each written chunk with (events written, events asked for).
-SynthProgress = Callable[[int, int], None]
 
 SEGMENTS = ("deal_seeker", "loyal", "casual", "premium", "newcomer")
 SEGMENT_SHARE = (0.25, 0.15, 0.35, 0.1, 0.15)

@@ -15,8 +15,9 @@ import numpy as np
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from tailorwise.progress import ProgressCallback, ProgressUpdate
 from tailorwise.synth.campaign import campaigns_table, exposures_table
-from tailorwise.synth.config import SynthConfig, SynthProgress
+from tailorwise.synth.config import SynthConfig
 from tailorwise.synth.events import EVENTS_SCHEMA, event_chunks
 from tailorwise.synth.shop import Shop, build_shop, items_table, users_table
 
@@ -32,7 +33,7 @@ class SynthReport:
 
 
 def generate(
-    cfg: SynthConfig, out_dir: str | Path, progress: SynthProgress | None = None
+    cfg: SynthConfig, out_dir: str | Path, progress: ProgressCallback | None = None
 ) -> SynthReport:
     """Write users, items, events, campaigns and exposures of a synthetic shop."""
     out = Path(out_dir)
@@ -64,7 +65,7 @@ def _write_events(
     shop: Shop,
     rng: np.random.Generator,
     path: Path,
-    progress: SynthProgress | None,
+    progress: ProgressCallback | None,
 ) -> int:
     written = 0
     writer: pq.ParquetWriter | pacsv.CSVWriter
@@ -77,5 +78,5 @@ def _write_events(
             writer.write_table(chunk)
             written += chunk.num_rows
             if progress:
-                progress(written, cfg.n_events)
+                progress(ProgressUpdate("writing events", written, cfg.n_events))
     return written
