@@ -25,7 +25,7 @@ from recsys_peers import PEER_SPACES, PEERS_PYTHON, RECTOOLS, list_peer, run_rec
 from tailorwise.config.space import Param, choice, float_range
 from tailorwise.data.split import Split
 from tailorwise.evaluate.runner import EvaluationResult, evaluate
-from tailorwise.evaluate.tuning import build, tune
+from tailorwise.evaluate.tuning import tune_and_test
 from tailorwise.recommend.hybrid.model import DEFAULT_COMPONENTS
 from tailorwise.recommend.registry import model_class
 
@@ -144,35 +144,31 @@ def run_registered(
     except Exception as exc:  # a model still being written: say so and go on
         return ModelRun(name, side, "skipped", f"does not import: {type(exc).__name__}: {exc}")
     try:
-        n_trials = cfg.deep_trials if name in DEEP else cfg.trials
-        tuned = tune(
+        mem = PeakRSS()
+        tested = tune_and_test(
             name,
             split,
-            METRIC,
-            n_trials,
-            search_space=space_for(name),
+            n_trials=cfg.deep_trials if name in DEEP else cfg.trials,
+            space=space_for(name),
+            fixed=fixed_for(name, cfg, done, split.protocol),
             seed=cfg.seed,
-            fixed_params=fixed_for(name, cfg, done, split.protocol),
+            ks=cfg.ks,
+            metric=METRIC,
+            around_fit=lambda: mem,
         )
+        tuned = tested.tuning
+        assert tuned is not None, "every benchmarked model is tuned (1 trial: its defaults)"
         run.best_params, run.val_ndcg = tuned.best_params, tuned.best_value
         run.n_trials, run.tune_seconds = len(tuned.trials), tuned.seconds
-        model = build(name, {**tuned.best_params, **_quiet(name)})
-        start = time.perf_counter()
-        with PeakRSS() as mem:
-            model.fit(split.train_validation())
-        run.fit_seconds, run.peak_mib = time.perf_counter() - start, mem.peak_mib
-        if getattr(model, "early_stopping", False):
-            run.best_epoch = int(model.best_epoch_)
-        run.result = evaluate(model, split, "test", ks=cfg.ks, fit_seconds=run.fit_seconds)
+        run.fit_seconds, run.peak_mib = float(tested.result.fit_seconds or 0.0), mem.peak_mib
+        if getattr(tested.model, "early_stopping", False):
+            run.best_epoch = int(tested.model.best_epoch_)
+        run.result = tested.result
     except Exception as exc:
         run.status, run.message = "failed", f"{type(exc).__name__}: {exc}"
         if cfg.verbose:
             traceback.print_exc()
     return run
-
-
-def _quiet(name: str) -> dict[str, Any]:
-    return {"verbose": False} if "verbose" in model_class(name)._param_names() else {}
 
 
 def run_rectools_peer(

@@ -8,7 +8,6 @@ and the plots through ``tailorwise.evaluate.report``.
 from __future__ import annotations
 
 import json
-import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from tailorwise.data.weighting import WeightingConfig
 from tailorwise.errors import ConfigError, InvalidRequestError
 from tailorwise.evaluate import report
 from tailorwise.evaluate.runner import EvaluationResult
-from tailorwise.evaluate.tuning import fit_and_test, tune
+from tailorwise.evaluate.tuning import tune_and_test
 from tailorwise.metrics.bootstrap import BootstrapResult, paired_bootstrap
 from tailorwise.progress import ProgressCallback, ProgressUpdate
 from tailorwise.recommend.registry import model_class, model_names
@@ -166,28 +165,26 @@ def _run_one(
     say: StepCallback,
     done: int,
 ) -> ModelRun:
-    tuned, tune_seconds, value = False, None, None
     default = model_class(name).search_space or {}
     space = {p: dim for p, dim in default.items() if p not in fixed}
-    if n_trials > 0 and space:
-        say(f"tuning {name}", done)
-        t0 = time.perf_counter()
-        best = tune(
-            name,
-            split,
-            n_trials=n_trials,
-            search_space=space,
-            seed=seed,
-            fixed_params=fixed,
-            on_trial=lambda n, total, v: say(
-                f"tuning {name}: trial {n}/{total}, best {v:.4f}", done
-            ),
-        )
-        fixed, tuned, value = best.best_params, True, best.best_value
-        tune_seconds = time.perf_counter() - t0
-    say(f"fitting {name}, scoring the test", done)
-    _, result = fit_and_test(name, fixed, split, ks=ks)
-    return ModelRun(result, tuned=tuned, tune_seconds=tune_seconds, validation_value=value)
+    say(f"tuning {name}" if n_trials > 0 and space else f"fitting {name}", done)
+    tested = tune_and_test(
+        name,
+        split,
+        n_trials=n_trials if space else 0,  # nothing to search: the model as configured
+        space=space,
+        fixed=fixed,
+        seed=seed,
+        ks=ks,
+        on_trial=lambda n, total, v: say(f"tuning {name}: trial {n}/{total}, best {v:.4f}", done),
+    )
+    tuning = tested.tuning
+    return ModelRun(
+        tested.result,
+        tuned=tuning is not None,
+        tune_seconds=None if tuning is None else tuning.seconds,
+        validation_value=None if tuning is None else tuning.best_value,
+    )
 
 
 def _ci(b: BootstrapResult) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,9 +148,56 @@ def fit_and_test(
     split: Split,
     ks: tuple[int, ...] = (5, 10, 20),
     verbose: bool = False,
+    around_fit: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> tuple[Any, EvaluationResult]:
-    """The one touch of the test set: fit on train + validation, evaluate on test."""
+    """The one touch of the test set: fit on train + validation, evaluate on test.
+    ``around_fit`` wraps the fit alone (the benchmark measures its memory with it)."""
+    model = build(model_name, _quiet(model_name, params, verbose))
     t0 = time.perf_counter()
-    model = build(model_name, _quiet(model_name, params, verbose)).fit(split.train_validation())
+    with around_fit():
+        model.fit(split.train_validation())
     fit_seconds = time.perf_counter() - t0
     return model, evaluate(model, split, "test", ks=ks, verbose=verbose, fit_seconds=fit_seconds)
+
+
+@dataclass
+class TestedModel:
+    """A model tuned on validation (``tuning``: None when it was not), fitted on train +
+    validation, and its one test result."""
+
+    model: Any
+    result: EvaluationResult
+    tuning: TuningResult | None
+
+
+def tune_and_test(
+    model_name: str,
+    split: Split,
+    *,
+    n_trials: int,
+    space: SearchSpace,
+    fixed: Mapping[str, Any],
+    seed: int = 0,
+    ks: tuple[int, ...] = (5, 10, 20),
+    metric: str = "ndcg@10",
+    on_trial: Callable[[int, int, float], None] | None = None,
+    around_fit: Callable[[], AbstractContextManager[object]] = nullcontext,
+) -> TestedModel:
+    """The protocol of every comparison, in `tailorwise benchmark` and benchmarks/: tune
+    ``space`` over ``n_trials`` on validation (none when 0), fit the best on train +
+    validation, score the test once."""
+    tuning, params = None, dict(fixed)
+    if n_trials > 0:
+        tuning = tune(
+            model_name,
+            split,
+            metric,
+            n_trials,
+            search_space=space,
+            seed=seed,
+            fixed_params=fixed,
+            on_trial=on_trial,
+        )
+        params = tuning.best_params
+    model, result = fit_and_test(model_name, params, split, ks=ks, around_fit=around_fit)
+    return TestedModel(model, result, tuning)
