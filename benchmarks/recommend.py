@@ -149,6 +149,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--max-len", type=int, default=50, help="sequence length, ours and RecTools'")
     p.add_argument(
+        "--patience",
+        type=int,
+        default=3,
+        help="epochs without a gain before a deep model stops, ours and RecTools' alike",
+    )
+    p.add_argument(
         "--deep-protocols",
         default="leave-last-out",
         help="protocols on which the deep models run (default: leave-last-out only, for time)",
@@ -187,6 +193,7 @@ def config(args: argparse.Namespace) -> tuple[BenchConfig, list[str]]:
         deep_trials=args.deep_trials,
         epochs=args.epochs,
         max_len=args.max_len,
+        patience=args.patience,
         seed=args.seed,
         threads=args.threads,
         verbose=args.verbose,
