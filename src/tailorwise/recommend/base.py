@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
 import numpy as np
+import scipy.sparse as sp
 from pydantic import BaseModel, ConfigDict
 
 from tailorwise.columns import Columns as C
@@ -41,7 +42,10 @@ class Filters(BaseModel):
 
 @runtime_checkable
 class Recommender(Protocol):
+    """What serving needs of a fitted model (the service layer takes this, not a class)."""
+
     name: ClassVar[str]
+    data_: Interactions  # what it was fitted on: its users, items and catalog
 
     def fit(self, data: Interactions) -> Self: ...
 
@@ -56,6 +60,8 @@ class BaseRecommender(ABC):
     """scikit-learn style: ``__init__`` stores parameters, ``fit`` returns self."""
 
     name: ClassVar[str] = "base"
+    data_: Interactions  # set by fit
+    seen_: sp.csr_matrix  # users x items the user took, set by fit
     # Whether a user the model never saw gets the most popular items (the fallback that
     # serving uses) rather than an "unknown user" error.
     serves_unknown_users: ClassVar[bool] = False

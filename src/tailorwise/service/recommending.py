@@ -12,7 +12,7 @@ import pandas as pd
 
 from tailorwise.errors import InvalidRequestError
 from tailorwise.progress import ProgressCallback, report, reporting
-from tailorwise.recommend.base import BaseRecommender, Filters
+from tailorwise.recommend.base import Filters, Recommender
 from tailorwise.types import Recommendations
 
 EXPORT_BATCH = 1000  # users per call to recommend in the batch export
@@ -32,7 +32,7 @@ def check_k(k: int) -> None:
 
 
 def recommend_for_user(
-    model: BaseRecommender, user: str, k: int = 10, filters: Filters | None = None
+    model: Recommender, user: str, k: int = 10, filters: Filters | None = None
 ) -> Recommendations:
     """The top ``k`` items for ``user`` (an external id), each with its reason."""
     check_k(k)
@@ -40,7 +40,7 @@ def recommend_for_user(
 
 
 def export_recommendations(
-    model: BaseRecommender,
+    model: Recommender,
     output: Path,
     k: int = 10,
     filters: Filters | None = None,
@@ -72,7 +72,7 @@ def _empty() -> pd.DataFrame:
     return Recommendations.from_arrays(none, np.empty((0, 0)), np.empty((0, 0)), []).frame
 
 
-def explain(model: BaseRecommender, user: str, items: Sequence[str]) -> Recommendations:
+def explain(model: Recommender, user: str, items: Sequence[str]) -> Recommendations:
     """The model's score and reason for each of ``items`` for ``user``, best first (unknown
     or hidden items are left out)."""
     if not items:
