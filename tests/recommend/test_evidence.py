@@ -115,6 +115,8 @@ def test_verbs_follow_the_strongest_event_of_each_pair() -> None:
     said = {item: evidence.verb(u, data.items.to_internal([item])[0]) for item in "abc"}
     assert said == {"a": "bought", "b": "rated 4", "c": "added to your cart"}
     a, b, c = data.items.to_internal(["a", "b", "c"])
+    assert evidence.deed(u, c, "the lamp") == "added the lamp to your cart"  # not "added to
+    assert evidence.deed(u, a, "the lamp") == "bought the lamp"  # your cart the lamp"
     assert evidence.related(np.array([a]), np.array([b, c])).tolist() == [[True, True]]
     assert evidence.popular(np.array([a, c])).tolist() == [
         "popular with 2 customers",

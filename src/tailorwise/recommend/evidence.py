@@ -65,6 +65,13 @@ class Evidence:
             return f"rated {float(self._rating[user, item]):g}"
         return VERBS.get(action, UNKNOWN_VERB)
 
+    def deed(self, user: int, item: int, title: str) -> str:
+        """ "bought <title>", "added <title> to your cart": what follows "because you"."""
+        verb = self.verb(user, item)
+        if verb == VERBS["add_to_cart"]:
+            return f"added {title} to your cart"
+        return f"{verb} {title}"
+
     def related(self, seen: np.ndarray, recs: np.ndarray) -> np.ndarray:
         """Boolean (len(seen), len(recs)): some customer took both items."""
         both = self.by_item[:, seen].T @ self.by_item[:, recs]

@@ -142,8 +142,8 @@ class ALSRecommender(_ImplicitMF):
                     continue
                 source = int(top[0][0])
                 if evidence.related(np.array([source]), np.array([item]))[0, 0]:
-                    verb = evidence.verb(int(user), source)
-                    out[row, col] = f"because you {verb} {titles[source]}"
+                    deed = evidence.deed(int(user), source, titles[source])
+                    out[row, col] = f"because you {deed}"
         return out
 
 

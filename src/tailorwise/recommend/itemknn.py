@@ -41,13 +41,13 @@ def because_you_took(
     user_idx: np.ndarray,
     items: np.ndarray,
     weights: Callable[[np.ndarray, np.ndarray], np.ndarray],
-    template: str = "because you {verb} {title}",
+    template: str = "because you {deed}",
 ) -> np.ndarray:
     """'because you bought <title>': of the user's items j that some customer took together
     with the recommended item i, the one with the largest ``liked[u, j] * w[j, i]``.
 
     ``template`` words the reason around that item's ``{title}`` and what the user did
-    with it (``{verb}``). Where no such item adds to the score, the reason is the item's
+    with it (``{verb}``, or both as ``{deed}``: "added <title> to your cart"). Where no such item adds to the score, the reason is the item's
     popularity: a model weight alone (EASE's can be non-zero between items no one took
     together) is no relation the data holds.
 
@@ -69,7 +69,8 @@ def because_you_took(
         for col, b, positive in zip(np.flatnonzero(ok), best, contrib.max(axis=0) > 0, strict=True):
             if positive:
                 verb = evidence.verb(int(user), int(b))
-                out[row, col] = template.format(verb=verb, title=titles[b])
+                deed = evidence.deed(int(user), int(b), titles[b])
+                out[row, col] = template.format(verb=verb, title=titles[b], deed=deed)
     return out
 
 
