@@ -123,10 +123,6 @@ def raw_columns(con: duckdb.DuckDBPyConnection, raw: RawTable) -> dict[str, str]
     return {str(name): str(kind) for name, kind, *_ in desc}
 
 
-def first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
 def _checks(
     con: duckdb.DuckDBPyConnection, raw: RawTable, options: IngestOptions
 ) -> tuple[dict[str, str], list[Check]]:

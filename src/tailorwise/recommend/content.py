@@ -108,7 +108,7 @@ class ContentRecommender(BaseRecommender):
         titles = self.data_.item_meta[C.title].fillna(self.data_.item_meta[C.item]).astype(str)
         cats = category_lists(self.data_.item_meta)
         evidence = self.evidence()
-        out = evidence.popular(items)
+        out = np.full(items.shape, None, dtype=object)
         for row, u in enumerate(user_idx):
             liked = self.profile_weights_[u].indices
             recs = np.maximum(items[row], 0)
@@ -127,7 +127,7 @@ class ContentRecommender(BaseRecommender):
                     out[row, col] = f"similar to {titles.iloc[nearest[col]]}, which you {verb}"
                 elif cats[item]:
                     out[row, col] = f"matches {cats[item][0]}"
-        return out
+        return evidence.explain_rest(out, items)
 
     def _get_state(self) -> dict[str, np.ndarray]:
         v = self.item_vectors_

@@ -8,6 +8,7 @@ item with no such evidence is explained by its popularity, counted from the data
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from tailorwise.columns import Columns as C
@@ -67,15 +68,19 @@ class Evidence:
 
     def deed(self, user: int, item: int, title: str) -> str:
         """ "bought <title>", "added <title> to your cart": what follows "because you"."""
-        verb = self.verb(user, item)
-        if verb == VERBS["add_to_cart"]:
-            return f"added {title} to your cart"
-        return f"{verb} {title}"
+        return deed(self.verb(user, item), title)
 
     def related(self, seen: np.ndarray, recs: np.ndarray) -> np.ndarray:
         """Boolean (len(seen), len(recs)): some customer took both items."""
         both = self.by_item[:, seen].T @ self.by_item[:, recs]
         return np.asarray(both.toarray() > 0)
+
+    def explain_rest(self, out: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """``out`` with its cells still None explained by their items' popularity (built
+        only for those cells: most are explained otherwise)."""
+        missing = pd.isna(out)  # None cells
+        out[missing] = self.popular(items[missing])
+        return out
 
     def popular(self, items: np.ndarray) -> np.ndarray:
         """ "popular with N customers", or, for an item no one took yet, that it is new."""
@@ -89,6 +94,13 @@ class Evidence:
                 first = _first(cats[item]) if item >= 0 else None
                 out[pos] = f"new in {first}" if first else "new in the catalog"
         return out
+
+
+def deed(verb: str, title: str) -> str:
+    """The verb and the item's title in English order ("added X to your cart")."""
+    if verb == VERBS["add_to_cart"]:
+        return f"added {title} to your cart"
+    return f"{verb} {title}"
 
 
 def _first(categories: object) -> str | None:

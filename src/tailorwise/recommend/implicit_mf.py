@@ -129,7 +129,7 @@ class ALSRecommender(_ImplicitMF):
         evidence = self.evidence()
         liked = self.data_.matrix()
         titles = item_titles(self.data_)
-        out = evidence.popular(items)
+        out = np.full(items.shape, None, dtype=object)
         for row, user in enumerate(user_idx):
             mine, cache = liked[user], None
             if mine.nnz == 0:
@@ -144,7 +144,7 @@ class ALSRecommender(_ImplicitMF):
                 if evidence.related(np.array([source]), np.array([item]))[0, 0]:
                     deed = evidence.deed(int(user), source, titles[source])
                     out[row, col] = f"because you {deed}"
-        return out
+        return evidence.explain_rest(out, items)
 
 
 class BPRRecommender(_ImplicitMF):

@@ -21,7 +21,7 @@ from tailorwise.config.space import SearchSpace, choice, float_range, int_range
 from tailorwise.data.interactions import Interactions
 from tailorwise.errors import ConfigError
 from tailorwise.recommend.base import BaseRecommender
-from tailorwise.recommend.evidence import Evidence
+from tailorwise.recommend.evidence import Evidence, deed
 
 WEIGHTINGS = ("none", "bm25", "tfidf")
 BLOCK = 1024  # items per dense block: 1024 x 10k float32 is 40 MB
@@ -55,7 +55,7 @@ def because_you_took(
     the item-to-item weights the model scores with.
     """
     titles = item_titles(evidence.data)
-    out = evidence.popular(items)
+    out = np.full(items.shape, None, dtype=object)
     for row, user in enumerate(user_idx):
         lo, hi = liked.indptr[user], liked.indptr[user + 1]
         recs = items[row]
@@ -69,9 +69,9 @@ def because_you_took(
         for col, b, positive in zip(np.flatnonzero(ok), best, contrib.max(axis=0) > 0, strict=True):
             if positive:
                 verb = evidence.verb(int(user), int(b))
-                deed = evidence.deed(int(user), int(b), titles[b])
-                out[row, col] = template.format(verb=verb, title=titles[b], deed=deed)
-    return out
+                done = deed(verb, titles[b])
+                out[row, col] = template.format(verb=verb, title=titles[b], deed=done)
+    return evidence.explain_rest(out, items)
 
 
 class ItemKNNRecommender(BaseRecommender):

@@ -299,7 +299,7 @@ class HybridRecommender(BaseRecommender):
         # no part scores the item above its average: no positive evidence to name
         weak = np.take_along_axis(contrib, best[None], axis=0)[0] <= 0
         best[weak] = -1
-        out = self.evidence().popular(np.where(weak, items, -1))
+        out = np.full(items.shape, None, dtype=object)  # weak cells: popularity, below
         for i, component in enumerate(self.components_):
             # each part explains only the cells it won (-1 elsewhere: no item to explain)
             mine = best == i
@@ -308,7 +308,7 @@ class HybridRecommender(BaseRecommender):
                 asked = np.where(mine[rows], items[rows], -1)
                 said = component._reasons(user_idx[rows], asked)
                 out[rows] = np.where(mine[rows], said, out[rows])
-        return out
+        return self.evidence().explain_rest(out, items)
 
     # --- persistence ----------------------------------------------------
     def _get_state(self) -> dict[str, np.ndarray]:
