@@ -194,3 +194,21 @@ def test_json_output_of_train_evaluate_and_recommend(workdir: Path) -> None:
     assert len(recs["items"]) == 3
     assert all(set(item) == {"item_id", "score", "reason"} for item in recs["items"])
     assert recs["items"][0]["score"] >= recs["items"][2]["score"]
+
+
+def test_recommend_with_db_reads_events_ingested_after_training(workdir: Path) -> None:
+    """Issue #15: ``recommend USER --db`` serves from the store's latest events."""
+    cwd = workdir
+    assert run("train", "--model", "itemknn", "--out", "knn", cwd=cwd).returncode == 0
+    ask = ("recommend", "7", "-k", "5", "--model-dir", "knn", "--json", "--db", "ml.duckdb")
+    before = json.loads(run(*ask, cwd=cwd).stdout)
+    top = before["items"][0]["item_id"]
+    (cwd / "fresh.csv").write_text(
+        f"user_id,item_id,type,timestamp\n7,{top},purchase,1998-06-01T00:00:00\n", encoding="utf-8"
+    )
+    assert run("ingest", "fresh.csv", "--format", "events", cwd=cwd).returncode == 0
+    after = json.loads(run(*ask, cwd=cwd).stdout)
+    stale = json.loads(run(*ask[:-2], cwd=cwd).stdout)
+    assert top not in [i["item_id"] for i in after["items"]]
+    assert top in [i["item_id"] for i in stale["items"]]  # the model alone has not seen it
+    assert any("bought" in i["reason"] for i in after["items"])

@@ -139,3 +139,41 @@ class RecommenderContract:
         top, _ = model.top_k(users, 10, allowed)
         ndcg = accuracy_at(hit_matrix(top, truth[users]), np.diff(truth.indptr)[users], 10)["ndcg"]
         assert ndcg.mean() > (self.min_ndcg if world.name == "movielens" else SYNTH_MIN_NDCG)
+
+    def test_serves_a_history_as_it_was_trained(self, fitted: Any, world: World) -> None:
+        """``for_history`` over the users' training rows gives the fitted model's answers."""
+        users = world.data.users.external[:8]
+        history = world.data.subset(np.isin(world.data.user_idx, np.arange(8)))
+        chosen = [str(u) for u in users]
+        a = fitted.recommend(chosen, k=10).frame
+        b = fitted.for_history(history).recommend(chosen, k=10).frame
+        assert a[C.item].tolist() == b[C.item].tolist()
+        assert a["reason"].tolist() == b["reason"].tolist()
+        np.testing.assert_allclose(a["score"], b["score"], rtol=1e-5, atol=1e-6)
+
+    def test_a_fresh_event_changes_the_next_answer(self, fitted: Any, world: World) -> None:
+        """A purchase after training: the item is not shown again and, for the models that
+        read histories, the other scores move."""
+        data = world.data
+        user = 0
+        before = fitted.recommend([str(data.users.external[user])], k=10).frame
+        bought = data.items.to_internal([before[C.item].iloc[0]])[0]
+        mine = data.subset(data.user_idx == user)
+        event = replace(
+            mine.subset(np.arange(len(mine)) == 0),
+            item_idx=np.array([bought]),
+            weight=np.array([8.0], dtype=np.float32),
+            timestamp=np.array([int(data.timestamp.max()) + 60]),
+        )
+        after = (
+            fitted.for_history(mine.concat(event))
+            .recommend([str(data.users.external[user])], k=10)
+            .frame
+        )
+        assert str(data.items.external[bought]) not in after[C.item].tolist()
+        kept = before[before[C.item].isin(after[C.item])]
+        moved = not np.allclose(
+            kept["score"].to_numpy(),
+            after.set_index(C.item).loc[kept[C.item], "score"].to_numpy(),
+        )
+        assert moved == type(fitted).reacts_to_events

@@ -284,6 +284,45 @@ class StoreContract:
         ingest(events, "events", store)  # the store still works after the rewrite
         assert counts(store) == before
 
+    def test_posted_events_append_and_read_back_by_user(self, loaded: DataStore) -> None:
+        """Issue #15: events posted to the server add to the store one batch at a time,
+        keep earlier ones, and are read back for one user."""
+        from tailorwise.service.events import parse_events, post_events
+
+        before = loaded.count(Table.events)
+        first = parse_events({"user_id": "u9", "item_id": "i9", "type": "cart"}, 10)
+        second = parse_events(
+            [
+                {
+                    "user_id": "u9",
+                    "item_id": "i1",
+                    "type": "purchase",
+                    "amount": 12.5,
+                    "timestamp": "2024-03-05T10:00:00+01:00",
+                    "coupon": "X",
+                },
+                {"user_id": "u1", "item_id": "i1", "type": "view"},
+            ],
+            10,
+        )
+        assert post_events(loaded, first) == 1 and post_events(loaded, second) == 2
+        assert loaded.count(Table.events) == before + 3
+        mine = loaded.read(
+            Table.events,
+            ["user_id", "item_id", "type", "timestamp", "amount", "context"],
+            where={"user_id": ["u9"]},
+        ).to_pylist()
+        assert sorted(r["item_id"] for r in mine) == ["i1", "i9"]
+        bought = next(r for r in mine if r["item_id"] == "i1")
+        assert bought["type"] == "purchase" and bought["amount"] == 12.5
+        assert bought["timestamp"] == datetime(2024, 3, 5, 9, 0)
+        assert json.loads(bought["context"]) == {"coupon": "X"}
+        assert next(r for r in mine if r["item_id"] == "i9")["type"] == "add_to_cart"
+        assert "i9" in loaded.read(Table.items, ["item_id"]).column("item_id").to_pylist()
+        api = [s for s in loaded.sources() if s.source_id == "api"]
+        assert len(api) == 1 and api[0].rows == 3
+        assert loaded.read(Table.events, ["user_id"], where={"user_id": []}).num_rows == 0
+
 
 def null_user_event_sql() -> str:
     """One events row whose required user_id is NULL: the store must refuse it."""

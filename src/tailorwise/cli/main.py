@@ -11,6 +11,7 @@ from tailorwise.cli.benchmark import benchmark_command
 from tailorwise.cli.demo import demo_command
 from tailorwise.cli.ingest import ingest_command, stats_command
 from tailorwise.cli.recommend import evaluate_command, recommend_command, train_command
+from tailorwise.cli.serve import serve_command
 from tailorwise.cli.store import store_app
 from tailorwise.cli.synth import synth_command
 
@@ -55,6 +56,7 @@ app.command("train")(train_command)
 app.command("evaluate")(evaluate_command)
 app.command("benchmark")(benchmark_command)
 app.command("recommend")(recommend_command)
+app.command("serve")(serve_command)
 app.add_typer(store_app, name="store")
 
 

@@ -10,14 +10,24 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tailorwise.cli.common import DbOption, JsonOption, console, opened_store, user_errors
+from tailorwise.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    err_console,
+    opened_store,
+    user_errors,
+)
 from tailorwise.cli.render import print_recs, print_result, progress_bars, recommendations_json
 from tailorwise.data.protocols import Protocol
 from tailorwise.errors import InvalidRequestError
 from tailorwise.store.models import DEFAULT_MODEL_DIR
 
 if TYPE_CHECKING:
+    from tailorwise.recommend.base import Filters
     from tailorwise.recommend.config import TrainConfig
+    from tailorwise.service.live import LiveModel
+    from tailorwise.types import Recommendations
 
 # The service layer (numpy, pandas, scipy, models) is imported inside each command, so
 # that `tailorwise --help` starts fast.
@@ -104,15 +114,25 @@ def recommend_command(
     output: Annotated[
         Path | None, typer.Option(help="With --all-users: FILE.csv or FILE.parquet")
     ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Serve USER from their latest events in this store (events ingested or "
+            "posted since training count); without it, from the trained model alone",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Top-k items for one user, or for every user into a CSV/Parquet file."""
     from tailorwise.recommend.base import Filters
-    from tailorwise.service import export_recommendations, load_trained, recommend_for_user
+    from tailorwise.service import export_recommendations, recommend_for_user
+    from tailorwise.service.live import load_live
 
     with user_errors():
         _check_request(user, k, all_users, output)
-        model = load_trained(model_dir)
+        live = load_live(model_dir)
+        model = live.model
         filters = Filters(
             exclude_items=exclude_item or [],
             include_categories=category or None,
@@ -132,11 +152,26 @@ def recommend_command(
             )
             return
         assert user is not None
-        recs = recommend_for_user(model, user, k=k, filters=filters)
+        recs = (
+            _live(db, live, user, k, filters)
+            if db
+            else recommend_for_user(model, user, k=k, filters=filters)
+        )
     if as_json:
         print(json.dumps(recommendations_json(recs, user, model.name), indent=2))
     else:
         print_recs(recs, model.data_.item_meta, user)
+
+
+def _live(db: str, live: LiveModel, user: str, k: int, filters: Filters) -> Recommendations:
+    """``user``'s top ``k`` from their events in the store ``db`` now."""
+    from tailorwise.service.live import recommend_live
+
+    with opened_store(db) as store:
+        served = recommend_live(store, live, user, k, filters)
+    if served.notes:
+        err_console.print(f"answered by {served.answered_by}: {'; '.join(served.notes)}")
+    return served.recommendations
 
 
 def _config(path: Path | None, model: str | None) -> TrainConfig:

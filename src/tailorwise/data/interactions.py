@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -89,6 +90,11 @@ class Interactions:
         m.sort_indices()
         return m
 
+    @cached_property
+    def liked(self) -> sp.csr_matrix:
+        """``matrix()``, built once (serving compares fresh histories with it)."""
+        return self.matrix()
+
     def seen(self) -> sp.csr_matrix:
         """users x items CSR with 1 for every pair the user touched, liked or not."""
         return self.matrix(positive_only=False)
@@ -147,20 +153,64 @@ class Interactions:
         ``users`` (optional) holds user_id and either an ``attributes`` column (JSON
         text or dicts, as in the users table) or the attributes as plain columns.
         """
-        ev = events[events[C.item].notna()].reset_index(drop=True)
-        ev = ev.assign(
-            _w=(weighting or WeightingConfig()).weights(ev),
-            _t=ev[C.timestamp].to_numpy(dtype="datetime64[s]").astype(np.int64),
-            _a=ev[C.type].map(STRENGTH).fillna(-1).to_numpy(dtype=np.int8),
-            _r=pd.to_numeric(ev[C.value], errors="coerce").where(ev[C.type] == "rating"),
-        )
-        pairs = ev.groupby([C.user, C.item], sort=False).agg(
-            w=("_w", "sum"), t=("_t", "min"), a=("_a", "max"), r=("_r", "max")
-        )
-        pairs = pairs.reset_index()
+        pairs = _pairs(events, weighting)
         catalog = _catalog(items, pairs[C.item])
         users_map = IdMap.from_values(pairs[C.user].astype(str).to_numpy())
         item_map = IdMap(catalog[C.item].astype(str).to_numpy())
+        return cls._build(pairs, users_map, item_map, catalog.reset_index(drop=True), seed, users)
+
+    def on_catalog(
+        self,
+        events: pd.DataFrame,
+        weighting: WeightingConfig | None = None,
+        seed: int = 0,
+        users: pd.DataFrame | None = None,
+        item_meta: pd.DataFrame | None = None,
+    ) -> Interactions:
+        """Interactions of the users in ``events`` on this one's items, in this one's item
+        index (events on other items are left out): the fresh history that a fitted model
+        serves from (``BaseRecommender.for_history``). ``item_meta`` may replace the
+        catalog's rows (the same items in the same order; a newly hidden item, say)."""
+        pairs = _pairs(events, weighting)
+        pairs = pairs[
+            self.items.to_internal(pairs[C.item].astype(str).to_numpy(), strict=False) >= 0
+        ]
+        users_map = IdMap.from_values(pairs[C.user].astype(str).to_numpy())
+        meta = self.item_meta if item_meta is None else item_meta
+        fresh = self._build(pairs.reset_index(drop=True), users_map, self.items, meta, seed, users)
+        return replace(fresh, tiebreak=self._same_tiebreaks(fresh))
+
+    def _same_tiebreaks(self, fresh: Interactions) -> np.ndarray:
+        """``fresh``'s tie-break keys, with this one's for the pairs both hold: a user's
+        same-second events keep the order they had in training, so that a history with
+        nothing new gives the same answer as the fitted model."""
+        users = self.users.to_internal(fresh.users.external[fresh.user_idx], strict=False)
+        known = np.flatnonzero(users >= 0)
+        if not len(known):
+            return fresh.tiebreak
+        keys = np.asarray(self._tiebreaks[users[known], fresh.item_idx[known]]).ravel()
+        out = fresh.tiebreak.copy()
+        out[known[keys > 0]] = keys[keys > 0] - 1.0
+        return out
+
+    @cached_property
+    def _tiebreaks(self) -> sp.csr_matrix:
+        """users x items of tie-break key + 1 (0: no such pair)."""
+        return sp.csr_matrix(
+            (self.tiebreak + 1.0, (self.user_idx, self.item_idx)),
+            shape=(self.n_users, self.n_items),
+        )
+
+    @classmethod
+    def _build(
+        cls,
+        pairs: pd.DataFrame,
+        users_map: IdMap,
+        item_map: IdMap,
+        item_meta: pd.DataFrame,
+        seed: int,
+        users: pd.DataFrame | None,
+    ) -> Interactions:
         rng = np.random.default_rng(seed)
         return cls(
             users=users_map,
@@ -170,7 +220,7 @@ class Interactions:
             weight=pairs["w"].to_numpy(dtype=np.float32),
             timestamp=pairs["t"].to_numpy(dtype=np.int64),
             tiebreak=rng.random(len(pairs)),
-            item_meta=catalog.reset_index(drop=True),
+            item_meta=item_meta,
             user_features=user_attributes(users, users_map.external),
             action=pairs["a"].to_numpy(dtype=np.int8),
             rating=pairs["r"].to_numpy(dtype=np.float32, na_value=np.nan),
@@ -186,6 +236,22 @@ class Interactions:
         return cls.from_frames(
             events.to_pandas(), items.to_pandas(), weighting, seed, users.to_pandas()
         )
+
+
+def _pairs(events: pd.DataFrame, weighting: WeightingConfig | None) -> pd.DataFrame:
+    """One row per (user, item) of ``events``: summed weight ``w``, first time ``t``, the
+    strongest action ``a`` and the stars ``r`` of its rating."""
+    ev = events[events[C.item].notna()].reset_index(drop=True)
+    ev = ev.assign(
+        _w=(weighting or WeightingConfig()).weights(ev),
+        _t=ev[C.timestamp].to_numpy(dtype="datetime64[s]").astype(np.int64),
+        _a=ev[C.type].map(STRENGTH).fillna(-1).to_numpy(dtype=np.int8),
+        _r=pd.to_numeric(ev[C.value], errors="coerce").where(ev[C.type] == "rating"),
+    )
+    pairs = ev.groupby([C.user, C.item], sort=False).agg(
+        w=("_w", "sum"), t=("_t", "min"), a=("_a", "max"), r=("_r", "max")
+    )
+    return pairs.reset_index()
 
 
 def _catalog(items: pd.DataFrame | None, event_items: pd.Series) -> pd.DataFrame:

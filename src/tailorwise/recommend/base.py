@@ -8,6 +8,7 @@ reasons, external ids, and versioned save/load.
 
 from __future__ import annotations
 
+import copy
 import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -65,6 +66,9 @@ class BaseRecommender(ABC):
     # Whether a user the model never saw gets the most popular items (the fallback that
     # serving uses) rather than an "unknown user" error.
     serves_unknown_users: ClassVar[bool] = False
+    # Whether a user's fresh events change their scores (``for_history``); the others
+    # only stop showing what the user has just taken.
+    reacts_to_events: ClassVar[bool] = True
     # The default space `tune` searches, beside the parameters it names; fixed settings
     # (seed, verbose, threads) stay out. None: no default; {}: nothing to tune.
     search_space: ClassVar[SearchSpace | None] = None
@@ -129,6 +133,25 @@ class BaseRecommender(ABC):
         if cached is None or cached.data is not self.data_:
             cached = self.evidence_ = Evidence(self.data_)
         return cached
+
+    # --- serving from fresh events ---------------------------------------
+    def for_history(self, history: Interactions) -> Self:
+        """This fitted model serving the users of ``history`` from their events there, fresh
+        ones included, rather than from what it was fitted on: an event posted now changes
+        the next answer, without refitting. ``history`` is on this model's items (built by
+        ``data_.on_catalog``); what the model learned about items is shared, not copied."""
+        self.check_fitted()
+        catalog = self.evidence()
+        live = copy.copy(self)
+        live._user_state(history)
+        live.data_, live.seen_ = history, history.seen()
+        live.evidence_ = catalog.for_users(history)
+        return live
+
+    def _user_state(self, data: Interactions) -> None:  # noqa: B027 - optional hook
+        """Rebuild what scoring reads about each user from ``data`` (their events on this
+        model's items; ``data_`` is still the training data); models that keep per-user
+        state override it."""
 
     def check_fitted(self) -> None:
         if not hasattr(self, "data_"):

@@ -91,6 +91,9 @@ class ContentRecommender(BaseRecommender):
         m.sum_duplicates()
         return m
 
+    def _user_state(self, data: Interactions) -> None:
+        self.profile_weights_ = self._profile_weights(data)  # popularity stays the catalog's
+
     def user_profiles(self, user_idx: np.ndarray) -> sp.csr_matrix:
         """Unit-length taste profiles (rows are zero for users who liked nothing)."""
         self.check_fitted()

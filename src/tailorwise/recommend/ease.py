@@ -43,6 +43,9 @@ class EASERecommender(BaseRecommender):
         self.liked_ = data.matrix()
         self.weights_ = ease_weights(self.liked_, float(self.l2))
 
+    def _user_state(self, data: Interactions) -> None:
+        self.liked_ = data.matrix()
+
     def _scores(self, user_idx: np.ndarray) -> np.ndarray:
         return np.asarray(self.liked_[user_idx] @ self.weights_)
 

@@ -32,17 +32,29 @@ UNKNOWN_VERB = "chose"  # data from before actions were kept: say no more than w
 class Evidence:
     """Lookups over one ``Interactions``: built once per fitted model, on first use."""
 
-    def __init__(self, data: Interactions) -> None:
+    def __init__(self, data: Interactions, catalog: Evidence | None = None) -> None:
+        """Evidence about the users of ``data``; the relations between items and their
+        popularity come from ``catalog`` when given (the training data's evidence, when
+        ``data`` holds the fresh events of a few users: see ``for_users``)."""
         self.data = data
         positive = data.weight > 0
         users, items = data.user_idx[positive], data.item_idx[positive]
         ones = np.ones(len(users), dtype=np.float32)
         shape = (data.n_users, data.n_items)
         self.taken = sp.csr_matrix((ones, (users, items)), shape=shape)  # users x items
-        self.by_item = sp.csc_matrix(self.taken)
-        self.takers = np.asarray(self.taken.sum(axis=0)).ravel().astype(np.int64)
+        if catalog is None:
+            self.by_item = sp.csc_matrix(self.taken)
+            self.takers = np.asarray(self.taken.sum(axis=0)).ravel().astype(np.int64)
+        else:
+            self.by_item, self.takers = catalog.by_item, catalog.takers
         self._action = self._pairs(data.action, positive, np.int16, 1)
         self._rating = self._pairs(data.rating, positive, np.float32, 0)
+
+    def for_users(self, data: Interactions) -> Evidence:
+        """Evidence about the users of ``data`` (on this one's items), with this one's
+        relations between items and popularity: a reason names what the user did, fresh
+        events included, and what the training data holds about the items."""
+        return Evidence(data, catalog=self)
 
     def _pairs(
         self, values: np.ndarray | None, keep: np.ndarray, dtype: type, shift: int

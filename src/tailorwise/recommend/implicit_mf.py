@@ -78,6 +78,17 @@ class _ImplicitMF(BaseRecommender):
         self.user_factors_ = model.user_factors
         self.item_factors_ = model.item_factors
 
+    def _user_state(self, data: Interactions) -> None:
+        self.user_factors_ = self._fold_in(data)
+
+    def _fold_in(self, data: Interactions) -> np.ndarray:
+        """User factors for ``data``'s users: those they had in training; BPR learns no
+        closed form for a new history (ALS overrides this with its least squares)."""
+        trained = self.data_.users.to_internal(data.users.external, strict=False)
+        factors = np.zeros((data.n_users, self.user_factors_.shape[1]), self.user_factors_.dtype)
+        factors[trained >= 0] = self.user_factors_[trained[trained >= 0]]
+        return factors
+
     def _scores(self, user_idx: np.ndarray) -> np.ndarray:
         return self.user_factors_[user_idx] @ self.item_factors_.T
 
@@ -120,6 +131,23 @@ class ALSRecommender(_ImplicitMF):
         self.num_threads = num_threads
         self.verbose = verbose
 
+    def _fold_in(self, data: Interactions) -> np.ndarray:
+        """The trained factors of users whose history is unchanged since training; the
+        others' solved from their history against the item factors: ALS's own step,
+        implicit's ``recalculate_user``."""
+        factors = super()._fold_in(data)
+        liked = data.matrix()
+        trained = self.data_.users.to_internal(data.users.external, strict=False)
+        before = self.data_.liked[np.maximum(trained, 0)]
+        changed = np.flatnonzero((trained < 0) | (abs(liked - before).sum(axis=1).A1 > 0))
+        if len(changed):
+            with threadpool_limits(1, "blas"):
+                als = self._make()
+            als.item_factors = self.item_factors_
+            solved = als.recalculate_user(changed, liked[changed])
+            factors[changed] = np.asarray(solved).reshape(len(changed), -1)
+        return factors
+
     def _reasons(self, user_idx: np.ndarray, items: np.ndarray) -> np.ndarray:
         """implicit's ``explain``: the user's item that contributes most to each score, when
         some customer took both; else the item's popularity."""
@@ -156,6 +184,7 @@ class BPRRecommender(_ImplicitMF):
     """
 
     name = "bpr"
+    reacts_to_events = False  # no closed form for a new history: see ``_fold_in``
     library = BayesianPersonalizedRanking
     rate = "learning_rate"
     search_space: ClassVar[SearchSpace] = {

@@ -149,6 +149,9 @@ class ItemKNNRecommender(BaseRecommender):
         sim.sort_indices()
         return sim
 
+    def _user_state(self, data: Interactions) -> None:
+        self.liked_ = data.matrix()
+
     def _scores(self, user_idx: np.ndarray) -> np.ndarray:
         return (self.liked_[user_idx] @ self.similarity_).toarray()
 

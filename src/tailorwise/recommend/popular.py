@@ -17,6 +17,7 @@ class PopularRecommender(BaseRecommender):
 
     name = "popular"
     serves_unknown_users = True
+    reacts_to_events = False
     search_space: ClassVar[SearchSpace] = {}
 
     def __init__(self) -> None:

@@ -115,6 +115,9 @@ class SequentialKNNRecommender(BaseRecommender):
         h.sort_indices()
         return h
 
+    def _user_state(self, data: Interactions) -> None:
+        self.history_ = self._history(data, *data.liked_in_order())
+
     def _scores(self, user_idx: np.ndarray) -> np.ndarray:
         return (self.history_[user_idx] @ self.transitions_).toarray()
 

@@ -9,7 +9,7 @@ other stores stage in a private in-memory DuckDB and copy rows across.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -54,6 +54,9 @@ class StagedBatch:
 
     sources: list[SourceRecord]
     tables: list[StagedTable] = field(default_factory=list)
+    # True: the rows add to what the sources wrote before (events posted to the server,
+    # a few at a time, under one source) instead of replacing it; ``rows`` counts the new.
+    append: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,15 @@ class DataStore(Protocol):
 
     def count(self, table: Table) -> int: ...
 
-    def read(self, table: Table, columns: Sequence[str] | None = None) -> pa.Table: ...
+    def read(
+        self,
+        table: Table,
+        columns: Sequence[str] | None = None,
+        where: Mapping[str, Sequence[str]] | None = None,
+    ) -> pa.Table:
+        """Rows of ``table`` (all, or those whose columns hold one of the texts ``where``
+        lists), with ``columns`` (all when None)."""
+        ...
 
     def sources(self) -> list[SourceRecord]: ...
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ import pyarrow as pa
 from tailorwise.columns import Table
 from tailorwise.errors import StoreError
 from tailorwise.store.base import CompactReport, SourceRecord, StagedBatch
-from tailorwise.store.sql import DUCKDB_TYPES, all_ddl, quote, sql_literal
+from tailorwise.store.sql import DUCKDB_TYPES, all_ddl, quote, sql_literal, where_sql
 from tailorwise.store.summary import StoreSummary, compute_summary
 from tailorwise.store.writer import write_batch
 
@@ -101,10 +101,15 @@ class DuckDBStore:
     def count(self, table: Table) -> int:
         return int(self._fetch(f"SELECT count(*) FROM {Table(table).value}")[0][0])
 
-    def read(self, table: Table, columns: Sequence[str] | None = None) -> pa.Table:
+    def read(
+        self,
+        table: Table,
+        columns: Sequence[str] | None = None,
+        where: Mapping[str, Sequence[str]] | None = None,
+    ) -> pa.Table:
         cols = ", ".join(quote(c) for c in columns) if columns else "*"
         result: pa.Table = self._con.sql(
-            f"SELECT {cols} FROM {Table(table).value}"
+            f"SELECT {cols} FROM {Table(table).value}{where_sql(where)}"
         ).to_arrow_table()
         return result
 

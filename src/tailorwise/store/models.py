@@ -9,6 +9,7 @@ Layout under the models folder (default ``./models``)::
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,8 +33,15 @@ def new_version(models: Path, name: str) -> Path:
 def publish(models: Path, artifact: Path) -> None:
     """Point ``latest`` (of its name, and of all models) at ``artifact``, a version folder."""
     name, version = artifact.parent.name, artifact.name
-    (models / name / LATEST).write_text(version + "\n", encoding="utf-8")
-    (models / LATEST).write_text(f"{name}/{version}\n", encoding="utf-8")
+    _write_atomically(models / name / LATEST, version + "\n")
+    _write_atomically(models / LATEST, f"{name}/{version}\n")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """A running server reads the pointer as it was or as it is, never half written."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
 
 
 def resolve_artifact(model_dir: Path = DEFAULT_MODEL_DIR) -> Path:

@@ -10,7 +10,7 @@ DuckDB types it, so both stores return the same Arrow types.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -33,6 +33,7 @@ from tailorwise.store.sql import (
     quote,
     source_indexes,
     sql_literal,
+    where_sql,
 )
 from tailorwise.store.summary import StoreSummary, compute_summary
 from tailorwise.store.writer import write_batch
@@ -175,7 +176,9 @@ class PostgresStore:
             self._pg.cursor() as cur,
         ):
             moved = [self._copy_in(cur, t, n, Path(tmp)) for n, t in enumerate(batch.tables)]
-            write_batch(partial(_execute, cur), StagedBatch(batch.sources, moved))
+            write_batch(partial(_execute, cur), StagedBatch(batch.sources, moved, batch.append))
+        if batch.append:
+            return  # a few posted rows: autovacuum's statistics are good enough
         # Fresh planner statistics after a bulk load, as autovacuum would give some time
         # later: without them PostgreSQL plans `stats` for the table's old size.
         with self._failed("updating statistics in"):
@@ -209,7 +212,12 @@ class PostgresStore:
         row = self._fetch(f"SELECT count(*) FROM {Table(table).value}")
         return int(row[0][0]) if row else 0
 
-    def read(self, table: Table, columns: Sequence[str] | None = None) -> pa.Table:
+    def read(
+        self,
+        table: Table,
+        columns: Sequence[str] | None = None,
+        where: Mapping[str, Sequence[str]] | None = None,
+    ) -> pa.Table:
         kinds = column_kinds(Table(table))
         names = list(columns) if columns else list(kinds)
         unknown = [n for n in names if n not in kinds]
@@ -225,7 +233,8 @@ class PostgresStore:
                 self._pg.cursor() as cur,
                 file.open("wb") as fh,
                 cur.copy(
-                    f"COPY (SELECT {select} FROM {Table(table).value}) TO STDOUT ({_CSV})"
+                    f"COPY (SELECT {select} FROM {Table(table).value}{where_sql(where)}) "
+                    f"TO STDOUT ({_CSV})"
                 ) as copy,
             ):
                 for data in copy:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tailorwise.columns import Columns as C
@@ -38,6 +38,18 @@ def sql_literal(value: str | Path) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def where_sql(where: Mapping[str, Sequence[str]] | None) -> str:
+    """`` WHERE col IN (...) AND ...`` for rows whose columns hold one of the given texts
+    ("" without conditions; no row at all for an empty list)."""
+    if not where:
+        return ""
+    terms = [
+        f"{quote(col)} IN ({', '.join(sql_literal(v) for v in values)})" if values else "false"
+        for col, values in where.items()
+    ]
+    return " WHERE " + " AND ".join(terms)
+
+
 def table_ddl(schema: TableSchema, types: Mapping[Kind, str]) -> str:
     cols = []
     for f in schema.fields:
@@ -59,15 +71,18 @@ def all_ddl(types: Mapping[Kind, str]) -> list[str]:
 
 
 def source_indexes() -> dict[str, str]:
-    """Index name -> DDL, on ``source_id`` of each appended table: re-ingesting a file
-    deletes its old rows by it."""
-    return {
+    """Index name -> DDL, on ``source_id`` of each appended table (re-ingesting a file
+    deletes its old rows by it), and on the events' ``user_id`` (the server reads the
+    events of one user at a time)."""
+    indexes = {
         f"{s.table}_{C.source}_idx": (
             f"CREATE INDEX IF NOT EXISTS {s.table}_{C.source}_idx ON {s.table} ({C.source})"
         )
         for s in SCHEMAS.values()
         if s.appended
     }
+    indexes["events_user_idx"] = f"CREATE INDEX IF NOT EXISTS events_user_idx ON events ({C.user})"
+    return indexes
 
 
 def upsert_sql(schema: TableSchema, relation: str) -> str:

@@ -34,7 +34,7 @@ def write_batch(execute: Execute, batch: StagedBatch) -> None:
     ids = [s.source_id for s in batch.sources]
     marks = ", ".join("?" for _ in ids)
     for schema in SCHEMAS.values():
-        if schema.appended and ids:
+        if schema.appended and ids and not batch.append:
             execute(f"DELETE FROM {schema.table} WHERE {C.source} IN ({marks})", ids)
     keyed = [t for t in batch.tables if not SCHEMAS[t.table].appended]
     appended = [t for t in batch.tables if SCHEMAS[t.table].appended]
@@ -52,15 +52,24 @@ def write_batch(execute: Execute, batch: StagedBatch) -> None:
                 f"WHERE {C.source} IN ({marks}) AND {quote(col)} IS NOT NULL ON CONFLICT DO NOTHING",
                 ids,
             )
+    before = _rows_before(execute, ids) if batch.append else {}
     if ids:
         execute(f"DELETE FROM sources WHERE {C.source} IN ({marks})", ids)
     now = datetime.now(UTC).replace(tzinfo=None)
     for s in batch.sources:
         rows = s.rows if s.rows >= 0 else _written(execute, batch, s.source_id)
+        rows += before.get(s.source_id, 0)
         execute(
             "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?)",
             [s.source_id, s.path, s.format, now, rows, s.rejected],
         )
+
+
+def _rows_before(execute: Execute, ids: list[str]) -> dict[str, int]:
+    """Rows each source wrote before this batch, from the sources table."""
+    marks = ", ".join("?" for _ in ids)
+    found = execute(f"SELECT {C.source}, rows FROM sources WHERE {C.source} IN ({marks})", ids)
+    return {str(source): int(rows) for source, rows in found.fetchall()}
 
 
 def _written(execute: Execute, batch: StagedBatch, source_id: str) -> int:

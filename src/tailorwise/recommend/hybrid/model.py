@@ -215,6 +215,13 @@ class HybridRecommender(BaseRecommender):
         self._adopt(train, components, result.weights, result.cold_factor)
         return result
 
+    def _user_state(self, data: Interactions) -> None:
+        catalog = self.evidence()
+        for c in self.components_:  # one evidence over the training data, not one each
+            if c.data_ is self.data_:
+                c.evidence_ = catalog
+        self.components_ = [c.for_history(data) for c in self.components_]
+
     # --- scoring --------------------------------------------------------
     def _parts(self, user_idx: np.ndarray) -> np.ndarray:
         """Normalised scores of every component, shape (parts, users, items), float32."""

@@ -229,6 +229,9 @@ class SequentialRecommender(TorchRecommender):
         return nn.functional.cross_entropy(logits, torch.zeros_like(target))
 
     # --- scoring --------------------------------------------------------
+    def _user_state(self, data: Interactions) -> None:
+        self.seqs_ = tu.user_sequences(data, self.max_len)
+
     @torch.no_grad()
     def _scores(self, user_idx: np.ndarray) -> np.ndarray:
         rows = self.seqs_[user_idx]

@@ -236,6 +236,10 @@ class TwoTowerRecommender(TorchRecommender):
         users = self.net_.users(hist, (h > 0).sum(1), self.net_.attributes(self._bag(attrs)))
         return (users @ self.item_vectors_.T).cpu().numpy()
 
+    def _user_state(self, data: Interactions) -> None:
+        self.history_ = tu.user_sequences(data, self.max_history)
+        self.user_x_ = self.encoder_.transform(data.user_features, data.n_users)
+
     def _scores(self, user_idx: np.ndarray) -> np.ndarray:
         return self._score_rows(self.history_[user_idx], self.user_x_[user_idx])
 
