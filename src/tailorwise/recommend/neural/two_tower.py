@@ -390,8 +390,7 @@ def _user_batches(sizes: np.ndarray, batch_size: int, rng: np.random.Generator) 
 def _window_plan(
     starts: np.ndarray, users: np.ndarray, max_history: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For a batch of users laid end to end: each position's row in the global sequence,
-    where its history window starts (batch-local), and its user's place in ``users``."""
+    """Per position of users laid end to end: global row, window start, place in users."""
     lens = starts[users + 1] - starts[users]
     first = np.cumsum(lens) - lens  # batch-local start of each user
     at = np.arange(int(lens.sum()))
