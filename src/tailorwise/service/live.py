@@ -21,7 +21,7 @@ from tailorwise.columns import Table
 from tailorwise.data.interactions import Interactions
 from tailorwise.data.weighting import WeightingConfig
 from tailorwise.errors import InvalidRequestError
-from tailorwise.recommend.base import BaseRecommender, Filters, top_k_rows
+from tailorwise.recommend.base import BaseRecommender, Filters
 from tailorwise.recommend.config import TrainConfig
 from tailorwise.service.training import load_trained
 from tailorwise.store.base import DataStore
@@ -115,14 +115,10 @@ def _popular(
     allowed = model.allowed_items(filters)
     if filters.exclude_seen and len(history):
         allowed[history.item_idx] = False
-    evidence = model.evidence()
-    scores = evidence.takers.astype(np.float64)[None, :].copy()
-    scores[:, ~allowed] = -np.inf
-    items, top = top_k_rows(scores, k)
+    items, top, reasons = model._for_unknown(k, allowed)  # the model's own popularity fallback
     ext = model.data_.items.to_external(np.maximum(items, 0)).astype(object)
     ext[items < 0] = None
-    users = np.asarray([user], dtype=object)
-    return Recommendations.from_arrays(users, ext, top, evidence.popular(items))
+    return Recommendations.from_arrays(np.asarray([user], dtype=object), ext, top, reasons)
 
 
 def rank_live(store: DataStore, live: LiveModel, user: str, items: list[str]) -> Served:

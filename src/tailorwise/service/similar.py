@@ -12,6 +12,7 @@ from tailorwise.columns import Columns as C
 from tailorwise.data.idmap import UnknownIdError
 from tailorwise.errors import InvalidRequestError
 from tailorwise.recommend.base import Filters
+from tailorwise.recommend.itemknn import item_titles
 from tailorwise.service.live import LiveModel, Served
 from tailorwise.types import REASON, Recommendations
 
@@ -50,7 +51,7 @@ def _as_item_page(live: LiveModel, recs: Recommendations, item: str) -> Recommen
     frame = recs.frame.copy()
     source = data.items.to_internal([item])
     targets = data.items.to_internal(frame[C.item].astype(str).tolist())
-    title = data.item_meta[C.title].fillna(data.item_meta[C.item]).astype(str).iloc[source[0]]
+    title = item_titles(data)[source[0]]
     related = evidence.related(source, targets)[0] if len(targets) else np.zeros(0, dtype=bool)
     popular = evidence.popular(targets)
     frame[REASON] = [
